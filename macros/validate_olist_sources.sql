@@ -1,0 +1,163 @@
+{#-
+    Check the raw Olist CSV files before any model is built, so that bad
+    input stops `dbt build` with an error that names the file, the column and
+    the fix, and never leaves a half-written mart behind.
+
+    For every table of the `olist` source it checks, in this order:
+      1. the file exists;
+      2. its header has exactly the Kaggle column names, in order;
+      3. every value of a typed column parses as its declared type
+         (the types in `_olist__sources.yml`, meta `csv_columns`);
+      4. the file has at least one row.
+    All problems of one step are reported together. Runs on `dbt build` and
+    `dbt run` (it is the project's on-run-start hook); set the var
+    `olist_validate_sources: false` to skip it.
+-#}
+{% macro validate_olist_sources() %}
+    {{ return(adapter.dispatch('validate_olist_sources')()) }}
+{% endmacro %}
+
+{% macro default__validate_olist_sources() %}
+    {#- Other adapters load raw data their own way: nothing to check here. -#}
+    {{ return('select 1 as validated') }}
+{% endmacro %}
+
+{% macro duckdb__validate_olist_sources() %}
+    {%- if not execute
+        or flags.WHICH not in ['build', 'run']
+        or not var('olist_validate_sources', true) -%}
+        {{ return('select 1 as validated') }}
+    {%- endif -%}
+
+    {%- set tables = [] -%}
+    {%- for node in graph.sources.values()
+        | selectattr('source_name', 'equalto', 'olist')
+        | sort(attribute='name') -%}
+        {%- set meta = node.config.meta -%}
+        {%- do tables.append({
+            'name': node.name,
+            'file': meta['csv_file'],
+            'path': meta['data_dir'] ~ '/' ~ meta['csv_file'],
+            'columns': meta['csv_columns'],
+        }) -%}
+    {%- endfor -%}
+    {%- set data_dir = tables[0]['path'][:-(tables[0]['file'] | length) - 1] -%}
+    {%- set fix_dir = "point OLIST_DATA_DIR (or the dbt var olist_data_dir) "
+        ~ "at a folder holding the nine Kaggle CSVs, or run `make data` to "
+        ~ "write the synthetic sample to data/sample." -%}
+
+    {#- 1. Every file exists. -#}
+    {%- set missing = [] -%}
+    {%- for t in tables -%}
+        {%- set found = run_query(
+            "select count(*) from glob('" ~ t['path'] ~ "')"
+        ).columns[0].values()[0] -%}
+        {%- if found == 0 -%}
+            {%- do missing.append(t['file']) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            "Olist input: " ~ (missing | length) ~ " of the nine CSV files "
+            ~ "not found in data folder '" ~ data_dir ~ "': "
+            ~ (missing | join(', ')) ~ ". Fix: " ~ fix_dir[0] | upper ~ fix_dir[1:]
+        ) }}
+    {%- endif -%}
+
+    {#- 2. Every header has the Kaggle column names, in order. -#}
+    {%- set header_errors = [] -%}
+    {%- for t in tables -%}
+        {%- set found = run_query(
+            "select column_name from (describe select * from read_csv('"
+            ~ t['path'] ~ "', header = true, all_varchar = true, "
+            ~ "delim = ',', quote = '\"', escape = '\"'))"
+        ).columns[0].values() | list -%}
+        {%- set expected = t['columns'].keys() | list -%}
+        {%- if found != expected -%}
+            {%- set absent = expected | reject('in', found) | list -%}
+            {%- set extra = found | reject('in', expected) | list -%}
+            {%- set problem -%}
+                {%- if absent -%}
+                    missing column(s) {{ absent | join(', ') }}
+                    {%- if extra %} (found instead: {{ extra | join(', ') }}){% endif -%}
+                {%- elif extra -%}
+                    unexpected column(s) {{ extra | join(', ') }}
+                {%- else -%}
+                    columns out of order
+                {%- endif -%}
+            {%- endset -%}
+            {%- do header_errors.append(
+                "file " ~ t['path'] ~ ": " ~ problem
+                ~ ". Expected header: " ~ (expected | join(','))
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if header_errors -%}
+        {{ exceptions.raise_compiler_error(
+            "Olist input: unexpected CSV header.\n  - "
+            ~ (header_errors | join('\n  - '))
+            ~ "\nFix: restore the column names of the Kaggle download "
+            ~ "(rename the columns back, in that order), or " ~ fix_dir
+        ) }}
+    {%- endif -%}
+
+    {#- 3. Every typed value parses; 4. every file has rows. -#}
+    {%- set value_errors = [] -%}
+    {%- for t in tables -%}
+        {%- set typed = [] -%}
+        {%- for column, type in t['columns'].items() if type != 'VARCHAR' -%}
+            {%- do typed.append((column, type)) -%}
+        {%- endfor -%}
+        {%- set as_text = [] -%}
+        {%- for column in t['columns'] -%}
+            {%- do as_text.append("'" ~ column ~ "': 'VARCHAR'") -%}
+        {%- endfor -%}
+        {%- set checks = ['count(*) as n_rows'] -%}
+        {%- for column, type in typed -%}
+            {%- set parsed -%}
+                {%- if type == 'TIMESTAMP' -%}
+                    try_strptime("{{ column }}", '%Y-%m-%d %H:%M:%S')
+                {%- else -%}
+                    try_cast("{{ column }}" as {{ type }})
+                {%- endif -%}
+            {%- endset -%}
+            {%- set bad = '"' ~ column ~ '" is not null and ' ~ parsed ~ ' is null' -%}
+            {%- do checks.append('count(*) filter (where ' ~ bad ~ ')') -%}
+            {%- do checks.append('min("' ~ column ~ '") filter (where ' ~ bad ~ ')') -%}
+        {%- endfor -%}
+        {%- set row = run_query(
+            "select " ~ (checks | join(', ')) ~ " from read_csv('" ~ t['path']
+            ~ "', header = true, auto_detect = false, delim = ',', "
+            ~ "quote = '\"', escape = '\"', columns = {"
+            ~ (as_text | join(', ')) ~ "})"
+        ).rows[0] -%}
+        {%- if row[0] == 0 -%}
+            {%- do value_errors.append(
+                "file " ~ t['path'] ~ ": has a header but no rows"
+            ) -%}
+        {%- endif -%}
+        {%- for column, type in typed -%}
+            {%- set n_bad = row[1 + 2 * loop.index0] -%}
+            {%- if n_bad > 0 -%}
+                {%- do value_errors.append(
+                    "file " ~ t['path'] ~ ", column " ~ column ~ ": "
+                    ~ n_bad ~ " value(s) are not " ~ type
+                    ~ (" (YYYY-MM-DD HH:MM:SS)" if type == 'TIMESTAMP' else "")
+                    ~ ", e.g. '" ~ row[2 + 2 * loop.index0] ~ "'"
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if value_errors -%}
+        {{ exceptions.raise_compiler_error(
+            "Olist input: values that cannot be read.\n  - "
+            ~ (value_errors | join('\n  - '))
+            ~ "\nFix: correct or blank out those values in the file (an "
+            ~ "empty field is read as null), then run the build again."
+        ) }}
+    {%- endif -%}
+
+    {{ log("Olist input: " ~ (tables | length) ~ " CSV files in '"
+        ~ data_dir ~ "' passed the file, header and value checks.", info=true) }}
+    {{ return('select 1 as validated') }}
+{% endmacro %}
