@@ -1,42 +1,9 @@
 -- One row per order that has at least one item.
 with
 
-items as (
-
-    select * from {{ ref('stg_olist__order_items') }}
-
-),
-
-products as (
-
-    select * from {{ ref('stg_olist__products') }}
-
-),
-
-translations as (
-
-    select * from {{ ref('stg_olist__product_category_translations') }}
-
-),
-
 items_with_category as (
 
-    select
-        items.order_id,
-        items.product_id,
-        items.seller_id,
-        items.price,
-        items.freight_value,
-        coalesce(
-            translations.category_name_english,
-            products.category_name,
-            'unknown'
-        ) as category
-
-    from items
-    left join products on items.product_id = products.product_id
-    left join translations
-        on products.category_name = translations.category_name
+    select * from {{ ref('int_order_items_categorized') }}
 
 ),
 

@@ -1,0 +1,228 @@
+-- One row per person (customer_unique_id) with at least one order before
+-- the as-of date, whatever its status: identity, location, order history
+-- and behaviour features. Money and behaviour features count qualifying
+-- orders only; order counts show every status.
+with
+
+orders as (
+
+    select * from {{ ref('int_orders_enriched') }}
+
+),
+
+as_of as (
+
+    select * from {{ ref('int_as_of_date') }}
+
+),
+
+zip_locations as (
+
+    select * from {{ ref('int_zip_code_locations') }}
+
+),
+
+observed_orders as (
+
+    select orders.*
+    from orders
+    cross join as_of
+    where
+        as_of.is_default_as_of_date
+        or orders.purchase_date < as_of.as_of_date
+
+),
+
+latest_order as (
+
+    select
+        customer_unique_id,
+        zip_code_prefix,
+        city,
+        state,
+        row_number() over (
+            partition by customer_unique_id
+            order by purchased_at desc, order_id desc
+        ) as recency_rank
+    from observed_orders
+
+),
+
+category_orders as (
+
+    select
+        customer_unique_id,
+        main_category,
+        row_number() over (
+            partition by customer_unique_id
+            order by count(*) desc, sum(items_value) desc, main_category asc
+        ) as category_rank
+    from observed_orders
+    where is_qualifying and main_category is not null
+    group by customer_unique_id, main_category
+
+),
+
+aggregated as (
+
+    select
+        customer_unique_id,
+
+        -- order history (every status)
+        count(*) as order_count,
+        sum(case when is_qualifying then 1 else 0 end) as qualifying_order_count,
+        sum(case when order_status = 'canceled' then 1 else 0 end)
+            as canceled_order_count,
+        min(purchased_at) as first_order_at,
+        max(purchased_at) as last_order_at,
+        min(case when is_qualifying then purchased_at end) as first_purchase_at,
+        max(case when is_qualifying then purchased_at end) as last_purchase_at,
+
+        -- spend (qualifying orders)
+        sum(case when is_qualifying then payment_total else 0 end) as total_spent,
+        sum(case when is_qualifying then items_value else 0 end)
+            as total_items_value,
+        sum(case when is_qualifying then freight_value else 0 end)
+            as total_freight_value,
+        sum(case when is_qualifying then item_count else 0 end) as total_items,
+
+        -- basket (qualifying orders)
+        avg(case when is_qualifying then item_count end) as avg_items_per_order,
+        max(case when is_qualifying then category_count end)
+            as max_categories_per_order,
+
+        -- payment habits (qualifying orders)
+        avg(case when is_qualifying and payment_count > 0 then max_installments end)
+            as avg_installments,
+        max(case when is_qualifying then max_installments end) as max_installments,
+        sum(case when is_qualifying then credit_card_value else 0 end)
+            as credit_card_value,
+        sum(case when is_qualifying then boleto_value else 0 end) as boleto_value,
+        sum(case when is_qualifying then voucher_value else 0 end) as voucher_value,
+        sum(case when is_qualifying then debit_card_value else 0 end)
+            as debit_card_value,
+
+        -- delivery experience (qualifying, delivered orders)
+        sum(case when is_qualifying and is_delivered then 1 else 0 end)
+            as delivered_order_count,
+        avg(case when is_qualifying then delivery_days end) as avg_delivery_days,
+        avg(case when is_qualifying then delivery_delay_days end)
+            as avg_delivery_delay_days,
+        sum(case when is_qualifying and is_delivered_late then 1 else 0 end)
+            as late_delivery_count,
+
+        -- satisfaction (qualifying orders)
+        sum(case when is_qualifying and review_count > 0 then 1 else 0 end)
+            as reviewed_order_count,
+        avg(case when is_qualifying then review_score end) as avg_review_score,
+        min(case when is_qualifying then review_score end) as min_review_score,
+        sum(case when is_qualifying and has_review_comment then 1 else 0 end)
+            as commented_order_count
+
+    from observed_orders
+    group by customer_unique_id
+
+),
+
+products as (
+
+    select
+        observed_orders.customer_unique_id,
+        count(distinct items.category) as distinct_category_count
+    from observed_orders
+    inner join {{ ref('int_order_items_categorized') }} as items
+        on observed_orders.order_id = items.order_id
+    where observed_orders.is_qualifying
+    group by observed_orders.customer_unique_id
+
+),
+
+final as (
+
+    select
+        -- ids
+        aggregated.customer_unique_id,
+
+        -- location (of the latest order)
+        latest_order.zip_code_prefix,
+        latest_order.city,
+        latest_order.state,
+        zip_locations.latitude,
+        zip_locations.longitude,
+
+        -- order history
+        aggregated.order_count,
+        aggregated.qualifying_order_count,
+        aggregated.canceled_order_count,
+        aggregated.first_order_at,
+        aggregated.last_order_at,
+        aggregated.first_purchase_at,
+        aggregated.last_purchase_at,
+        {{ dbt.datediff('aggregated.first_purchase_at', 'as_of.as_of_date', 'day') }}
+            as tenure_days,
+        as_of.as_of_date,
+
+        -- spend
+        aggregated.total_spent,
+        aggregated.total_spent
+        / nullif(aggregated.qualifying_order_count, 0) as avg_order_value,
+        aggregated.total_items_value,
+        aggregated.total_freight_value,
+        aggregated.total_freight_value
+        / nullif(aggregated.total_items_value + aggregated.total_freight_value, 0)
+            as freight_share,
+
+        -- basket and products
+        aggregated.total_items,
+        aggregated.avg_items_per_order,
+        coalesce(products.distinct_category_count, 0) as distinct_category_count,
+        category_orders.main_category as favourite_category,
+
+        -- payment habits
+        aggregated.avg_installments,
+        aggregated.max_installments,
+        aggregated.credit_card_value / nullif(aggregated.total_spent, 0)
+            as credit_card_share,
+        aggregated.boleto_value / nullif(aggregated.total_spent, 0)
+            as boleto_share,
+        aggregated.voucher_value / nullif(aggregated.total_spent, 0)
+            as voucher_share,
+        aggregated.debit_card_value / nullif(aggregated.total_spent, 0)
+            as debit_card_share,
+
+        -- delivery experience
+        aggregated.delivered_order_count,
+        aggregated.avg_delivery_days,
+        aggregated.avg_delivery_delay_days,
+        aggregated.late_delivery_count
+        / nullif(aggregated.delivered_order_count, 0) as late_delivery_share,
+
+        -- satisfaction
+        aggregated.reviewed_order_count,
+        aggregated.avg_review_score,
+        aggregated.min_review_score,
+        aggregated.commented_order_count
+        / nullif(aggregated.reviewed_order_count, 0) as comment_share,
+
+        -- booleans
+        aggregated.qualifying_order_count > 0 as has_qualifying_order,
+        aggregated.qualifying_order_count > 1 as is_repeat_buyer
+
+    from aggregated
+    cross join as_of
+    left join latest_order
+        on
+            aggregated.customer_unique_id = latest_order.customer_unique_id
+            and latest_order.recency_rank = 1
+    left join zip_locations
+        on latest_order.zip_code_prefix = zip_locations.zip_code_prefix
+    left join category_orders
+        on
+            aggregated.customer_unique_id = category_orders.customer_unique_id
+            and category_orders.category_rank = 1
+    left join products
+        on aggregated.customer_unique_id = products.customer_unique_id
+
+)
+
+select * from final
