@@ -67,8 +67,9 @@ joined as (
         coalesce(items.freight_value, 0) as freight_value,
 
         -- numerics: delivery (null until delivered)
-        {{ dbt.datediff('orders.purchased_at', 'orders.delivered_to_customer_at', 'day') }}
-            as delivery_days,
+        {{ dbt.datediff(
+            'orders.purchased_at', 'orders.delivered_to_customer_at', 'day'
+        ) }} as delivery_days,
         {{ dbt.datediff(
             'cast(orders.estimated_delivery_at as date)',
             'cast(orders.delivered_to_customer_at as date)',

@@ -6,12 +6,12 @@
     (see DECISIONLOG.md). Bands compare values, never row order, so equal
     values always get equal scores.
 -#}
-{%- set fractions = [0.2, 0.4, 0.6, 0.8] -%}
-{%- set frequency_thresholds = var('rfm_frequency_thresholds') -%}
-{%- if frequency_thresholds | length != 4 -%}
+{%- set f = var('rfm_frequency_thresholds') -%}
+{%- if f | length != 4 or f != f | sort or f[0] < 2 -%}
     {{ exceptions.raise_compiler_error(
-        "var rfm_frequency_thresholds must list 4 order counts (the lowest "
-        ~ "frequency of f_score 2, 3, 4 and 5), got: " ~ frequency_thresholds
+        "var rfm_frequency_thresholds must list 4 increasing order counts, "
+        ~ "the lowest frequency of f_score 2, 3, 4 and 5 (at least 2), got: "
+        ~ f
     ) }}
 {%- endif -%}
 with
@@ -25,51 +25,119 @@ rfm_values as (
 quantiles as (
 
     select
-        {%- for fraction in fractions %}
-        cast({{ percentile_cont('recency_days', fraction) }} as {{ dbt.type_numeric() }})
-            as recency_q{{ loop.index }},
-        cast({{ percentile_cont('monetary', fraction) }} as {{ dbt.type_numeric() }})
-            as monetary_q{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ percentile_cont('recency_days', 0.2) }} as recency_q1,
+        {{ percentile_cont('recency_days', 0.4) }} as recency_q2,
+        {{ percentile_cont('recency_days', 0.6) }} as recency_q3,
+        {{ percentile_cont('recency_days', 0.8) }} as recency_q4,
+        {{ percentile_cont('monetary', 0.2) }} as monetary_q1,
+        {{ percentile_cont('monetary', 0.4) }} as monetary_q2,
+        {{ percentile_cont('monetary', 0.6) }} as monetary_q3,
+        {{ percentile_cont('monetary', 0.8) }} as monetary_q4
     from rfm_values
 
 ),
 
 bands as (
 
-    {#- Quintile band b (1..5) runs from quantile b-1 to quantile b. #}
-    {%- for band in range(1, 6) %}
+    -- band b (1..5) runs from the (b-1)th to the bth quintile
+    select 1 as band
+    union all
+    select 2 as band
+    union all
+    select 3 as band
+    union all
+    select 4 as band
+    union all
+    select 5 as band
+
+),
+
+recency as (
+
+    -- a short recency is good: the lowest band scores 5
     select
         'recency_days' as metric,
-        {{ 6 - band }} as score,
-        {{ 'cast(null as ' ~ dbt.type_numeric() ~ ')' if band == 1
-            else 'recency_q' ~ (band - 1) }} as lower_bound,
-        {{ 'cast(null as ' ~ dbt.type_numeric() ~ ')' if band == 5
-            else 'recency_q' ~ band }} as upper_bound
-    from quantiles
-    union all
+        6 - bands.band as score,
+        case bands.band
+            when 2 then quantiles.recency_q1
+            when 3 then quantiles.recency_q2
+            when 4 then quantiles.recency_q3
+            when 5 then quantiles.recency_q4
+        end as lower_bound,
+        case bands.band
+            when 1 then quantiles.recency_q1
+            when 2 then quantiles.recency_q2
+            when 3 then quantiles.recency_q3
+            when 4 then quantiles.recency_q4
+        end as upper_bound
+    from bands
+    cross join quantiles
+
+),
+
+monetary as (
+
     select
         'monetary' as metric,
-        {{ band }} as score,
-        {{ 'cast(null as ' ~ dbt.type_numeric() ~ ')' if band == 1
-            else 'monetary_q' ~ (band - 1) }} as lower_bound,
-        {{ 'cast(null as ' ~ dbt.type_numeric() ~ ')' if band == 5
-            else 'monetary_q' ~ band }} as upper_bound
-    from quantiles
-    union all
+        bands.band as score,
+        case bands.band
+            when 2 then quantiles.monetary_q1
+            when 3 then quantiles.monetary_q2
+            when 4 then quantiles.monetary_q3
+            when 5 then quantiles.monetary_q4
+        end as lower_bound,
+        case bands.band
+            when 1 then quantiles.monetary_q1
+            when 2 then quantiles.monetary_q2
+            when 3 then quantiles.monetary_q3
+            when 4 then quantiles.monetary_q4
+        end as upper_bound
+    from bands
+    cross join quantiles
+
+),
+
+frequency as (
+
+    -- integer order counts: "at least t orders" is "more than t - 1"
     select
         'frequency' as metric,
-        {{ band }} as score,
-        {{ 'cast(null as ' ~ dbt.type_numeric() ~ ')' if band == 1
-            else 'cast(' ~ (frequency_thresholds[band - 2] - 1) ~ ' as '
-            ~ dbt.type_numeric() ~ ')' }} as lower_bound,
-        {{ 'cast(null as ' ~ dbt.type_numeric() ~ ')' if band == 5
-            else 'cast(' ~ (frequency_thresholds[band - 1] - 1) ~ ' as '
-            ~ dbt.type_numeric() ~ ')' }} as upper_bound
-    from quantiles
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+        bands.band as score,
+        case bands.band
+            when 2 then {{ f[0] - 1 }}
+            when 3 then {{ f[1] - 1 }}
+            when 4 then {{ f[2] - 1 }}
+            when 5 then {{ f[3] - 1 }}
+        end as lower_bound,
+        case bands.band
+            when 1 then {{ f[0] - 1 }}
+            when 2 then {{ f[1] - 1 }}
+            when 3 then {{ f[2] - 1 }}
+            when 4 then {{ f[3] - 1 }}
+        end as upper_bound
+    from bands
+
+),
+
+unioned as (
+
+    select * from recency
+    union all
+    select * from frequency
+    union all
+    select * from monetary
+
+),
+
+final as (
+
+    select
+        metric,
+        score,
+        cast(lower_bound as {{ dbt.type_numeric() }}) as lower_bound,
+        cast(upper_bound as {{ dbt.type_numeric() }}) as upper_bound
+    from unioned
 
 )
 
-select * from bands
+select * from final

@@ -34,7 +34,9 @@ source_totals as (
         (
             select coalesce(sum(payments.payment_value), 0)
             from {{ ref('stg_olist__order_payments') }} as payments
-            where payments.order_id in (select order_id from qualifying_orders)
+            where payments.order_id in (
+                select qualifying_orders.order_id from qualifying_orders
+            )
         ) as revenue
     from qualifying_orders
 
@@ -60,21 +62,21 @@ checks as (
     from source_totals cross join mart_totals
     union all
     select
-        'distinct customers',
-        source_totals.customers,
-        mart_totals.customers
+        'distinct customers' as check_name,
+        source_totals.customers as expected,
+        mart_totals.customers as actual
     from source_totals cross join mart_totals
     union all
     select
-        'qualifying orders',
-        source_totals.orders,
-        mart_totals.orders
+        'qualifying orders' as check_name,
+        source_totals.orders as expected,
+        mart_totals.orders as actual
     from source_totals cross join mart_totals
     union all
     select
-        'revenue',
-        source_totals.revenue,
-        mart_totals.revenue
+        'revenue' as check_name,
+        source_totals.revenue as expected,
+        mart_totals.revenue as actual
     from source_totals cross join mart_totals
 
 )

@@ -34,8 +34,8 @@ source_totals as (
             select coalesce(sum(payments.payment_value), 0)
             from {{ ref('stg_olist__order_payments') }} as payments
             where payments.order_id in (
-                select order_id from observed_orders
-                where {{ is_qualifying_order('order_status') }}
+                select observed_orders.order_id from observed_orders
+                where {{ is_qualifying_order('observed_orders.order_status') }}
             )
         ) as revenue
     from observed_orders
@@ -60,10 +60,16 @@ checks as (
         mart_totals.customer_rows as actual
     from source_totals cross join mart_totals
     union all
-    select 'orders', source_totals.orders, mart_totals.orders
+    select
+        'orders' as check_name,
+        source_totals.orders as expected,
+        mart_totals.orders as actual
     from source_totals cross join mart_totals
     union all
-    select 'revenue', source_totals.revenue, mart_totals.revenue
+    select
+        'revenue' as check_name,
+        source_totals.revenue as expected,
+        mart_totals.revenue as actual
     from source_totals cross join mart_totals
 
 )

@@ -25,7 +25,9 @@ source_payments as (
 
     select coalesce(sum(payment_value), 0) as payments
     from {{ ref('stg_olist__order_payments') }}
-    where order_id in (select order_id from {{ ref('stg_olist__orders') }})
+    where order_id in (
+        select orders.order_id from {{ ref('stg_olist__orders') }} as orders
+    )
 
 ),
 
@@ -36,7 +38,9 @@ source_items as (
         coalesce(sum(freight_value), 0) as freight_value,
         count(*) as items
     from {{ ref('stg_olist__order_items') }}
-    where order_id in (select order_id from {{ ref('stg_olist__orders') }})
+    where order_id in (
+        select orders.order_id from {{ ref('stg_olist__orders') }} as orders
+    )
 
 ),
 
@@ -48,16 +52,28 @@ checks as (
         enriched.orders as actual
     from source_orders cross join enriched
     union all
-    select 'payments', source_payments.payments, enriched.payments
+    select
+        'payments' as check_name,
+        source_payments.payments as expected,
+        enriched.payments as actual
     from source_payments cross join enriched
     union all
-    select 'items value', source_items.items_value, enriched.items_value
+    select
+        'items value' as check_name,
+        source_items.items_value as expected,
+        enriched.items_value as actual
     from source_items cross join enriched
     union all
-    select 'freight value', source_items.freight_value, enriched.freight_value
+    select
+        'freight value' as check_name,
+        source_items.freight_value as expected,
+        enriched.freight_value as actual
     from source_items cross join enriched
     union all
-    select 'items', source_items.items, enriched.items
+    select
+        'items' as check_name,
+        source_items.items as expected,
+        enriched.items as actual
     from source_items cross join enriched
 
 )

@@ -30,10 +30,16 @@ checks as (
         summary.customers as actual
     from rfm cross join summary
     union all
-    select 'revenue', rfm.revenue, summary.revenue
+    select
+        'revenue' as check_name,
+        rfm.revenue as expected,
+        summary.revenue as actual
     from rfm cross join summary
     union all
-    select 'customer share', 1, summary.customer_share
+    select
+        'customer share' as check_name,
+        1 as expected,
+        summary.customer_share as actual
     from rfm cross join summary
     where rfm.customers > 0
 
