@@ -1,0 +1,63 @@
+# Two commands: `make run` (install, generate the sample, build, summarise)
+# and `make test` (lint + the whole test suite). Everything else is a helper.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# Size and seed of the embedded synthetic sample.
+SAMPLE_ORDERS ?= 20000
+SAMPLE_SEED ?= 42
+SAMPLE_DIR := data/sample
+
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+# Default data folder and warehouse file; override on the command line or in
+# the environment, e.g. `OLIST_DATA_DIR=~/kaggle/olist make run`.
+export OLIST_DATA_DIR ?= $(SAMPLE_DIR)
+export OLIST_DUCKDB_PATH ?= warehouse/olist.duckdb
+
+.DEFAULT_GOAL := help
+.PHONY: help install data run build summary test lint format benchmark clean
+
+help:  ## list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/.installed  ## create .venv and install the package and tools
+
+$(SAMPLE_DIR)/.complete: $(BIN)/.installed python/olist_segmentation/generate.py
+	$(BIN)/olist-generate --orders $(SAMPLE_ORDERS) --seed $(SAMPLE_SEED) --out $(SAMPLE_DIR)
+	@touch $@
+
+data: $(SAMPLE_DIR)/.complete  ## generate the synthetic sample into data/sample
+
+run: install  ## install, generate the sample when used, build everything, summarise
+	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
+	$(BIN)/olist-seg build
+
+summary: install  ## print the summary of the last build
+	$(BIN)/olist-seg summary
+
+test: install lint  ## lint (ruff, sqlfluff) and run the whole test suite
+	$(BIN)/pytest
+
+lint: install  ## ruff (PEP 8) on Python, sqlfluff (dbt templater) on SQL
+	$(BIN)/ruff check python tests/python
+	$(BIN)/ruff format --check python tests/python
+	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models tests/dbt
+
+format: install  ## fix what ruff and sqlfluff can fix
+	$(BIN)/ruff format python tests/python
+	$(BIN)/ruff check --fix python tests/python
+	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff fix models tests/dbt
+
+benchmark: install  ## time the build on the sample and on $$OLIST_BENCHMARK_DATA_DIR
+	$(BIN)/python -m olist_segmentation.benchmark
+
+clean:  ## remove the warehouse, the sample and dbt's build files
+	rm -rf target logs $(SAMPLE_DIR) warehouse/*.duckdb warehouse/*.wal

@@ -1,0 +1,192 @@
+"""Run the dbt project and summarise what it built.
+
+Side effects (running dbt, printing) stay in :func:`run_dbt` and the CLI;
+:func:`warehouse_summary` only reads the warehouse and returns data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+#: The repository root: where dbt_project.yml and profiles.yml live.
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+DEFAULT_DATA_DIR = PROJECT_DIR / "data" / "sample"
+DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "olist.duckdb"
+
+#: The marts a build must leave behind, in the order the summary shows them.
+MARTS = ("customers", "customer_rfm", "rfm_score_thresholds", "rfm_segment_summary")
+
+#: The nine files of the Kaggle download.
+KAGGLE_FILES = (
+    "olist_customers_dataset.csv",
+    "olist_geolocation_dataset.csv",
+    "olist_order_items_dataset.csv",
+    "olist_order_payments_dataset.csv",
+    "olist_order_reviews_dataset.csv",
+    "olist_orders_dataset.csv",
+    "olist_products_dataset.csv",
+    "olist_sellers_dataset.csv",
+    "product_category_name_translation.csv",
+)
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse file is missing, locked or lacks the marts."""
+
+
+def dbt_environment(
+    data_dir: Path | None = None, warehouse: Path | None = None
+) -> dict[str, str]:
+    """Return the environment for a dbt run on ``data_dir`` into ``warehouse``.
+
+    Args:
+        data_dir: Folder of the nine Kaggle CSVs; default: ``OLIST_DATA_DIR``
+            from the environment, else the generated sample.
+        warehouse: DuckDB file to write; default: ``OLIST_DUCKDB_PATH`` from
+            the environment, else ``warehouse/olist.duckdb``.
+
+    Returns:
+        A copy of ``os.environ`` with absolute ``OLIST_DATA_DIR`` and
+        ``OLIST_DUCKDB_PATH``, and dbt's usage tracking turned off.
+    """
+    env = dict(os.environ)
+    data = data_dir or Path(env.get("OLIST_DATA_DIR", DEFAULT_DATA_DIR))
+    wh = warehouse or Path(env.get("OLIST_DUCKDB_PATH", DEFAULT_WAREHOUSE))
+    env["OLIST_DATA_DIR"] = str(Path(data).expanduser().resolve())
+    env["OLIST_DUCKDB_PATH"] = str(Path(wh).expanduser().resolve())
+    env["DO_NOT_TRACK"] = "1"
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    return env
+
+
+def run_dbt(
+    args: list[str],
+    data_dir: Path | None = None,
+    warehouse: Path | None = None,
+    dbt_vars: dict[str, object] | None = None,
+    capture: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run one dbt command (e.g. ``["build"]``) on the project.
+
+    Args:
+        args: The dbt command and its flags.
+        data_dir: Folder of the nine Kaggle CSVs (see :func:`dbt_environment`).
+        warehouse: DuckDB file to write (see :func:`dbt_environment`).
+        dbt_vars: Project vars, passed as ``--vars``.
+        capture: Capture stdout and stderr instead of streaming them.
+
+    Returns:
+        The finished process; its ``returncode`` is dbt's.
+    """
+    env = dbt_environment(data_dir, warehouse)
+    Path(env["OLIST_DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "dbt.cli.main", *args]
+    command += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    return subprocess.run(
+        command,
+        cwd=PROJECT_DIR,
+        env=env,
+        text=True,
+        capture_output=capture,
+        check=False,
+    )
+
+
+@dataclass
+class WarehouseSummary:
+    """What a build left in the warehouse, for people and for tests."""
+
+    warehouse: Path
+    as_of_date: str
+    rows: dict[str, int]
+    segments: list[tuple[str, int, float, float]] = field(default_factory=list)
+    thresholds: dict[str, list[float | None]] = field(default_factory=dict)
+
+    def render(self) -> str:
+        """Return the summary as a short plain-text report."""
+        lines = [f"Warehouse: {self.warehouse}", f"As of: {self.as_of_date}", ""]
+        lines += [f"  {name:<22}{count:>10,} rows" for name, count in self.rows.items()]
+        lines += ["", "Score bands (upper bounds of scores 1-4 or 5-2):"]
+        for metric, bounds in self.thresholds.items():
+            shown = ", ".join("-" if b is None else f"{b:g}" for b in bounds)
+            lines.append(f"  {metric:<14}{shown}")
+        lines += [
+            "",
+            f"  {'RFM segment':<20}{'customers':>10}{'share':>8}{'revenue':>9}",
+        ]
+        for name, customers, share, revenue_share in self.segments:
+            lines.append(
+                f"  {name:<20}{customers:>10,}{share:>8.1%}{revenue_share:>9.1%}"
+            )
+        return "\n".join(lines)
+
+
+def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
+    """Read row counts, score bands and segment sizes from a built warehouse.
+
+    Args:
+        warehouse: The DuckDB file; default as in :func:`dbt_environment`.
+
+    Returns:
+        The summary.
+
+    Raises:
+        WarehouseError: The file does not exist, is locked by another
+            process, or lacks a mart (run ``make run`` first).
+    """
+    path = Path(dbt_environment(warehouse=warehouse)["OLIST_DUCKDB_PATH"])
+    if not path.exists():
+        raise WarehouseError(
+            f"No warehouse at {path}. Build it first: `make run` "
+            "(or `olist-seg build`)."
+        )
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        raise WarehouseError(
+            f"Cannot open {path}: {error}. Another process (a BI tool, a "
+            "running build) may hold it open for writing; close it and retry."
+        ) from error
+    try:
+        rows = {}
+        for mart in MARTS:
+            try:
+                rows[mart] = con.execute(
+                    f"select count(*) from main.{mart}"
+                ).fetchone()[0]
+            except duckdb.CatalogException as error:
+                raise WarehouseError(
+                    f"{path} has no table main.{mart}: the build did not "
+                    "finish. Run `make run` and read its errors."
+                ) from error
+        as_of = con.execute("select max(as_of_date) from main.customer_rfm").fetchone()[
+            0
+        ]
+        segments = con.execute(
+            "select rfm_segment, customers, customer_share, revenue_share "
+            "from main.rfm_segment_summary order by segment_order"
+        ).fetchall()
+        thresholds: dict[str, list[float | None]] = {}
+        for metric, upper in con.execute(
+            "select metric, upper_bound from main.rfm_score_thresholds "
+            "where upper_bound is not null order by metric, upper_bound"
+        ).fetchall():
+            thresholds.setdefault(metric, []).append(float(upper))
+    finally:
+        con.close()
+    return WarehouseSummary(
+        warehouse=path,
+        as_of_date=str(as_of),
+        rows=rows,
+        segments=[(n, int(c), float(s or 0), float(r or 0)) for n, c, s, r in segments],
+        thresholds=thresholds,
+    )

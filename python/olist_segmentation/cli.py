@@ -1,0 +1,99 @@
+"""Command line: ``olist-seg build | summary | generate``.
+
+``olist-seg build`` runs ``dbt build`` on a folder of the nine Kaggle CSVs
+(``--data-dir``, env ``OLIST_DATA_DIR``, default the generated sample) into a
+DuckDB file (``--warehouse``, env ``OLIST_DUCKDB_PATH``, default
+``warehouse/olist.duckdb``) and prints a summary of the marts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from olist_segmentation import build, generate
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="olist-seg",
+        description="Olist customer segmentation: build the marts, summarise them.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("build", help="run `dbt build` and print a summary")
+    run.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the nine Kaggle CSVs (default: $OLIST_DATA_DIR or "
+        "data/sample, generated when missing)",
+    )
+    run.add_argument(
+        "--warehouse",
+        type=Path,
+        help="DuckDB file (default: $OLIST_DUCKDB_PATH or warehouse/olist.duckdb)",
+    )
+    run.add_argument(
+        "--as-of-date",
+        help="reference date YYYY-MM-DD of recency (default: the day after "
+        "the latest qualifying purchase)",
+    )
+
+    summary = commands.add_parser("summary", help="print the marts' summary")
+    summary.add_argument("--warehouse", type=Path, help="DuckDB file")
+
+    commands.add_parser(
+        "generate",
+        help="write the synthetic sample (see `olist-seg generate --help`)",
+        add_help=False,
+    )
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    env = build.dbt_environment(args.data_dir, args.warehouse)
+    data_dir = Path(env["OLIST_DATA_DIR"])
+    if data_dir == build.DEFAULT_DATA_DIR.resolve() and not data_dir.exists():
+        print(
+            f"No data in {data_dir}: generating the synthetic sample.", file=sys.stderr
+        )
+        generate.main(["--out", str(data_dir)])
+    dbt_vars = {"as_of_date": args.as_of_date} if args.as_of_date else None
+    started = time.perf_counter()
+    result = build.run_dbt(
+        ["build"], data_dir, Path(env["OLIST_DUCKDB_PATH"]), dbt_vars
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        print(
+            f"\ndbt build failed (exit {result.returncode}) after {seconds:.1f} s: "
+            "see the errors above. Marts that were not rebuilt keep their "
+            "previous contents.",
+            file=sys.stderr,
+        )
+        return result.returncode
+    print(f"\ndbt build finished in {seconds:.1f} s on {data_dir}\n")
+    print(build.warehouse_summary(Path(env["OLIST_DUCKDB_PATH"])).render())
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["generate"]:
+        return generate.main(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            return _build(args)
+        print(build.warehouse_summary(args.warehouse).render())
+        return 0
+    except build.WarehouseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Shared fixtures: a small generated sample and one real dbt build of it."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from olist_segmentation.build import run_dbt
+from olist_segmentation.generate import generate
+
+SAMPLE_ORDERS = 3000
+SAMPLE_SEED = 7
+
+
+@dataclass
+class Build:
+    """A finished dbt build: where its data came from and where it went."""
+
+    data_dir: Path
+    warehouse: Path
+    output: str
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` on the warehouse (read-only) and return a DataFrame."""
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(sql).df()
+        finally:
+            con.close()
+
+
+def build_or_fail(data_dir: Path, warehouse: Path, **dbt_vars: object) -> Build:
+    """Run ``dbt build``; fail the test with dbt's output when it fails."""
+    result = run_dbt(["build"], data_dir, warehouse, dbt_vars or None, capture=True)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    return Build(data_dir, warehouse, output)
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated sample of the nine CSVs (read-only for tests)."""
+    out = tmp_path_factory.mktemp("sample")
+    generate(out, n_orders=SAMPLE_ORDERS, seed=SAMPLE_SEED)
+    return out
+
+
+@pytest.fixture()
+def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample that a test may break."""
+    target = tmp_path / "data"
+    shutil.copytree(sample_dir, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_build(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """One `dbt build` of the sample into its own warehouse file."""
+    warehouse = tmp_path_factory.mktemp("warehouse") / "olist.duckdb"
+    return build_or_fail(sample_dir, warehouse)

@@ -1,0 +1,104 @@
+"""Bad input stops the build with an error naming the file, the column and
+the fix, and leaves the marts of the previous build untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from olist_segmentation.build import run_dbt
+
+from conftest import Build, build_or_fail
+
+ITEMS = "olist_order_items_dataset.csv"
+
+
+def _build_fails(data_dir: Path, warehouse: Path) -> str:
+    result = run_dbt(["build"], data_dir, warehouse, capture=True)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    return output
+
+
+def _rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def test_missing_file_is_named(sample_copy: Path, tmp_path: Path) -> None:
+    (sample_copy / "olist_sellers_dataset.csv").unlink()
+    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    assert "olist_sellers_dataset.csv" in output
+    assert str(sample_copy) in output
+    assert "OLIST_DATA_DIR" in output
+
+
+def test_empty_folder_lists_all_nine_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    output = _build_fails(empty, tmp_path / "w.duckdb")
+    assert "9 of the nine CSV files not found" in output
+
+
+def test_renamed_column_is_named(sample_copy: Path, tmp_path: Path) -> None:
+    _rewrite(sample_copy / ITEMS, ",price,", ",item_price,")
+    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    assert ITEMS in output
+    assert "missing column(s) price" in output
+    assert "found instead: item_price" in output
+    assert "rename the columns back" in output
+
+
+def test_missing_column_is_named(sample_copy: Path, tmp_path: Path) -> None:
+    path = sample_copy / "olist_order_payments_dataset.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.drop(columns=["payment_installments"]).to_csv(path, index=False)
+    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    assert "olist_order_payments_dataset.csv" in output
+    assert "missing column(s) payment_installments" in output
+
+
+@pytest.mark.parametrize(
+    ("file", "column", "bad_value", "type_name"),
+    [
+        (ITEMS, "price", "12,50", "DECIMAL(12,2)"),
+        (
+            "olist_orders_dataset.csv",
+            "order_purchase_timestamp",
+            "25/12/2017",
+            "TIMESTAMP",
+        ),
+        ("olist_order_reviews_dataset.csv", "review_score", "five", "INTEGER"),
+    ],
+)
+def test_unparseable_value_is_named(
+    sample_copy: Path,
+    tmp_path: Path,
+    file: str,
+    column: str,
+    bad_value: str,
+    type_name: str,
+) -> None:
+    path = sample_copy / file
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[3, column] = bad_value
+    frame.to_csv(path, index=False)
+    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    assert f"{file}, column {column}: 1 value(s) are not {type_name}" in output
+    assert bad_value in output
+    assert "Fix:" in output
+
+
+def test_failed_build_leaves_previous_marts_untouched(
+    sample_build: Build, sample_copy: Path, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    good = build_or_fail(sample_build.data_dir, warehouse)
+    before = good.query("select * from main.customer_rfm order by 1")
+    _rewrite(sample_copy / ITEMS, ",price,", ",item_price,")
+    _build_fails(sample_copy, warehouse)
+    after = good.query("select * from main.customer_rfm order by 1")
+    pd.testing.assert_frame_equal(before, after)
