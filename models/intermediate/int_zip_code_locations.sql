@@ -1,5 +1,5 @@
 -- One row per zip code prefix: the mean position of its geolocation rows.
--- Rows outside Brazil's bounding box (a few hundred in the real data) are
+-- Rows outside Brazil's bounding box (42 in the real data) are
 -- left out, so they cannot drag a prefix's centre into the ocean.
 with
 
