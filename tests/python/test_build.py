@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from olist_segmentation.build import PROJECT_DIR, warehouse_summary
 
@@ -135,3 +136,25 @@ def test_as_of_date_var_moves_the_reference_date(
     assert (mart["frequency"] == expected["frequency"]).all()
     customers = past.query("select max(last_order_at) as latest from main.customers")
     assert customers["latest"][0] < pd.Timestamp(as_of_date)
+
+
+def test_every_mart_column_is_documented(sample_build: Build) -> None:
+    spec = yaml.safe_load(
+        (PROJECT_DIR / "models" / "marts" / "_marts__models.yml").read_text()
+    )
+    documented = {
+        model["name"]: {
+            column["name"]: column.get("description", "").strip()
+            for column in model.get("columns", [])
+        }
+        for model in spec["models"]
+    }
+    for mart in (
+        "customers",
+        "customer_rfm",
+        "rfm_score_thresholds",
+        "rfm_segment_summary",
+    ):
+        actual = list(sample_build.query(f"select * from main.{mart} limit 0").columns)
+        assert list(documented[mart]) == actual, mart
+        assert all(documented[mart].values()), f"{mart}: empty description"
