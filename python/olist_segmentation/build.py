@@ -37,6 +37,18 @@ KAGGLE_FILES = (
 )
 
 
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)
+
+
+def _band(lower: float | None, upper: float | None) -> str:
+    if lower is None:
+        return f"<= {upper:g}"
+    if upper is None:
+        return f"> {lower:g}"
+    return f"({lower:g}, {upper:g}]"
+
+
 class WarehouseError(RuntimeError):
     """The warehouse file is missing, locked or lacks the marts."""
 
@@ -109,15 +121,19 @@ class WarehouseSummary:
     as_of_date: str
     rows: dict[str, int]
     segments: list[tuple[str, int, float, float]] = field(default_factory=list)
-    thresholds: dict[str, list[float | None]] = field(default_factory=dict)
+    thresholds: dict[str, list[tuple[int, float | None, float | None]]] = field(
+        default_factory=dict
+    )
 
     def render(self) -> str:
         """Return the summary as a short plain-text report."""
         lines = [f"Warehouse: {self.warehouse}", f"As of: {self.as_of_date}", ""]
         lines += [f"  {name:<22}{count:>10,} rows" for name, count in self.rows.items()]
-        lines += ["", "Score bands (upper bounds of scores 1-4 or 5-2):"]
-        for metric, bounds in self.thresholds.items():
-            shown = ", ".join("-" if b is None else f"{b:g}" for b in bounds)
+        lines += ["", "Score bands (score: values; R and M are quintiles):"]
+        for metric, bands in self.thresholds.items():
+            shown = " | ".join(
+                f"{score}: {_band(lower, upper)}" for score, lower, upper in bands
+            )
             lines.append(f"  {metric:<14}{shown}")
         lines += [
             "",
@@ -175,12 +191,14 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
             "select rfm_segment, customers, customer_share, revenue_share "
             "from main.rfm_segment_summary order by segment_order"
         ).fetchall()
-        thresholds: dict[str, list[float | None]] = {}
-        for metric, upper in con.execute(
-            "select metric, upper_bound from main.rfm_score_thresholds "
-            "where upper_bound is not null order by metric, upper_bound"
+        thresholds: dict[str, list[tuple[int, float | None, float | None]]] = {}
+        for metric, score, lower, upper in con.execute(
+            "select metric, score, lower_bound, upper_bound "
+            "from main.rfm_score_thresholds order by metric, score desc"
         ).fetchall():
-            thresholds.setdefault(metric, []).append(float(upper))
+            thresholds.setdefault(metric, []).append(
+                (int(score), _float(lower), _float(upper))
+            )
     finally:
         con.close()
     return WarehouseSummary(
