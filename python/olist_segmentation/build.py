@@ -23,19 +23,6 @@ DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "olist.duckdb"
 #: The marts a build must leave behind, in the order the summary shows them.
 MARTS = ("customers", "customer_rfm", "rfm_score_thresholds", "rfm_segment_summary")
 
-#: The nine files of the Kaggle download.
-KAGGLE_FILES = (
-    "olist_customers_dataset.csv",
-    "olist_geolocation_dataset.csv",
-    "olist_order_items_dataset.csv",
-    "olist_order_payments_dataset.csv",
-    "olist_order_reviews_dataset.csv",
-    "olist_orders_dataset.csv",
-    "olist_products_dataset.csv",
-    "olist_sellers_dataset.csv",
-    "product_category_name_translation.csv",
-)
-
 
 def _float(value: object) -> float | None:
     return None if value is None else float(value)
