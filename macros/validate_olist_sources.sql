@@ -6,9 +6,10 @@
     For every table of the `olist` source it checks, in this order:
       1. the file exists;
       2. its header has exactly the Kaggle column names, in order;
-      3. every value of a typed column parses as its declared type
-         (the types in `_olist__sources.yml`, meta `csv_columns`);
-      4. the file has at least one row.
+      3. every row has the right number of fields, every value of a typed
+         column parses as its declared type (the types in
+         `_olist__sources.yml`, meta `csv_columns`), and the file has at
+         least one row.
     All problems of one step are reported together. Runs on `dbt build` and
     `dbt run` (it is the project's on-run-start hook); set the var
     `olist_validate_sources: false` to skip it.
@@ -67,11 +68,18 @@
     {#- 2. Every header has the Kaggle column names, in order. -#}
     {%- set header_errors = [] -%}
     {%- for t in tables -%}
-        {%- set found = run_query(
-            "select column_name from (describe select * from read_csv('"
-            ~ t['path'] ~ "', header = true, all_varchar = true, "
-            ~ "delim = ',', quote = '\"', escape = '\"'))"
+        {#- The raw first line: no sniffing, so a broken row further down
+            cannot hide the header. DuckDB drops a UTF-8 byte-order mark. -#}
+        {%- set first_line = run_query(
+            "select line from read_csv('" ~ t['path'] ~ "', header = false, "
+            ~ "auto_detect = false, delim = '\t', quote = '', escape = '', "
+            ~ "columns = {'line': 'VARCHAR'}, strict_mode = false, "
+            ~ "ignore_errors = true, null_padding = true) limit 1"
         ).columns[0].values() | list -%}
+        {%- set found = [] -%}
+        {%- for name in (first_line[0] or '').split(',') -%}
+            {%- do found.append(name | replace('"', '') | replace('\r', '') | trim) -%}
+        {%- endfor -%}
         {%- set expected = t['columns'].keys() | list -%}
         {%- if found != expected -%}
             {%- set absent = expected | reject('in', found) | list -%}
@@ -128,9 +136,28 @@
         {%- set row = run_query(
             "select " ~ (checks | join(', ')) ~ " from read_csv('" ~ t['path']
             ~ "', header = true, auto_detect = false, delim = ',', "
-            ~ "quote = '\"', escape = '\"', columns = {"
+            ~ "quote = '\"', escape = '\"', store_rejects = true, "
+            ~ "rejects_table = 'olist_rejects_" ~ t['name'] ~ "', "
+            ~ "rejects_scan = 'olist_reject_scans_" ~ t['name'] ~ "', columns = {"
             ~ (as_text | join(', ')) ~ "})"
         ).rows[0] -%}
+        {%- set rejects = run_query(
+            "select line, error_message from olist_rejects_" ~ t['name']
+            ~ " order by line"
+        ).rows -%}
+        {%- if rejects | length > 0 -%}
+            {%- set shown = [] -%}
+            {%- for reject in rejects[:3] -%}
+                {%- do shown.append("line " ~ reject[0] ~ ": " ~ reject[1]) -%}
+            {%- endfor -%}
+            {%- do value_errors.append(
+                "file " ~ t['path'] ~ ": " ~ (rejects | length)
+                ~ " malformed row(s) (" ~ (shown | join('; ')) ~ "); every "
+                ~ "row needs " ~ (t['columns'] | length) ~ " fields, and a "
+                ~ "field holding a comma, quote or line break must be "
+                ~ "double-quoted with inner quotes doubled"
+            ) -%}
+        {%- endif -%}
         {%- if row[0] == 0 -%}
             {%- do value_errors.append(
                 "file " ~ t['path'] ~ ": has a header but no rows"

@@ -102,3 +102,15 @@ def test_failed_build_leaves_previous_marts_untouched(
     _build_fails(sample_copy, warehouse)
     after = good.query("select * from main.customer_rfm order by 1")
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_malformed_row_is_named_with_its_line(
+    sample_copy: Path, tmp_path: Path
+) -> None:
+    path = sample_copy / "olist_order_payments_dataset.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[4] += ",surplus"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    assert "olist_order_payments_dataset.csv: 1 malformed row(s) (line 5:" in output
+    assert "every row needs 5 fields" in output
