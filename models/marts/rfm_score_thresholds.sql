@@ -6,14 +6,8 @@
     (see DECISIONLOG.md). Bands compare values, never row order, so equal
     values always get equal scores.
 -#}
+{#- Checked by the on-run-start hook validate_project_vars. -#}
 {%- set f = var('rfm_frequency_thresholds') -%}
-{%- if f | length != 4 or f != f | sort or f[0] < 2 -%}
-    {{ exceptions.raise_compiler_error(
-        "var rfm_frequency_thresholds must list 4 increasing order counts, "
-        ~ "the lowest frequency of f_score 2, 3, 4 and 5 (at least 2), got: "
-        ~ f
-    ) }}
-{%- endif -%}
 with
 
 rfm_values as (
