@@ -114,3 +114,21 @@ def test_malformed_row_is_named_with_its_line(
     output = _build_fails(sample_copy, tmp_path / "w.duckdb")
     assert "olist_order_payments_dataset.csv: 1 malformed row(s) (line 5:" in output
     assert "every row needs 5 fields" in output
+
+
+def test_bad_vars_are_named_before_anything_is_built(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    result = run_dbt(
+        ["build"],
+        sample_dir,
+        warehouse,
+        {"as_of_date": "yesterday", "rfm_frequency_thresholds": [3, 2, 4, 5]},
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "var as_of_date must be a date YYYY-MM-DD or null, got 'yesterday'" in output
+    assert "var rfm_frequency_thresholds must list 4 increasing" in output
+    assert "START sql table model" not in output
