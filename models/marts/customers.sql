@@ -22,6 +22,13 @@ zip_locations as (
 
 ),
 
+rfm_values as (
+
+    -- the one definition of qualifying-order count, spend and purchase dates
+    select * from {{ ref('int_customer_rfm_values') }}
+
+),
+
 observed_orders as (
 
     select orders.*
@@ -70,16 +77,12 @@ aggregated as (
 
         -- order history (every status)
         count(*) as order_count,
-        sum(case when is_qualifying then 1 else 0 end) as qualifying_order_count,
         sum(case when order_status = 'canceled' then 1 else 0 end)
             as canceled_order_count,
         min(purchased_at) as first_order_at,
         max(purchased_at) as last_order_at,
-        min(case when is_qualifying then purchased_at end) as first_purchase_at,
-        max(case when is_qualifying then purchased_at end) as last_purchase_at,
 
-        -- spend (qualifying orders)
-        sum(case when is_qualifying then payment_total else 0 end) as total_spent,
+        -- basket value (qualifying orders)
         sum(case when is_qualifying then items_value else 0 end)
             as total_items_value,
         sum(case when is_qualifying then freight_value else 0 end)
@@ -88,8 +91,6 @@ aggregated as (
 
         -- basket (qualifying orders)
         avg(case when is_qualifying then item_count end) as avg_items_per_order,
-        max(case when is_qualifying then category_count end)
-            as max_categories_per_order,
 
         -- payment habits (qualifying orders)
         avg(case when is_qualifying and payment_count > 0 then max_installments end)
@@ -152,20 +153,19 @@ final as (
 
         -- order history
         aggregated.order_count,
-        aggregated.qualifying_order_count,
+        coalesce(rfm_values.frequency, 0) as qualifying_order_count,
         aggregated.canceled_order_count,
         aggregated.first_order_at,
         aggregated.last_order_at,
-        aggregated.first_purchase_at,
-        aggregated.last_purchase_at,
-        {{ dbt.datediff('aggregated.first_purchase_at', 'as_of.as_of_date', 'day') }}
+        rfm_values.first_purchase_date,
+        rfm_values.last_purchase_date,
+        {{ dbt.datediff('rfm_values.first_purchase_date', 'as_of.as_of_date', 'day') }}
             as tenure_days,
         as_of.as_of_date,
 
         -- spend
-        aggregated.total_spent,
-        aggregated.total_spent
-        / nullif(aggregated.qualifying_order_count, 0) as avg_order_value,
+        coalesce(rfm_values.monetary, 0) as total_spent,
+        rfm_values.monetary / rfm_values.frequency as avg_order_value,
         aggregated.total_items_value,
         aggregated.total_freight_value,
         aggregated.total_freight_value
@@ -181,13 +181,13 @@ final as (
         -- payment habits
         aggregated.avg_installments,
         aggregated.max_installments,
-        aggregated.credit_card_value / nullif(aggregated.total_spent, 0)
+        aggregated.credit_card_value / nullif(rfm_values.monetary, 0)
             as credit_card_share,
-        aggregated.boleto_value / nullif(aggregated.total_spent, 0)
+        aggregated.boleto_value / nullif(rfm_values.monetary, 0)
             as boleto_share,
-        aggregated.voucher_value / nullif(aggregated.total_spent, 0)
+        aggregated.voucher_value / nullif(rfm_values.monetary, 0)
             as voucher_share,
-        aggregated.debit_card_value / nullif(aggregated.total_spent, 0)
+        aggregated.debit_card_value / nullif(rfm_values.monetary, 0)
             as debit_card_share,
 
         -- delivery experience
@@ -205,8 +205,8 @@ final as (
         / nullif(aggregated.reviewed_order_count, 0) as comment_share,
 
         -- booleans
-        aggregated.qualifying_order_count > 0 as has_qualifying_order,
-        aggregated.qualifying_order_count > 1 as is_repeat_buyer
+        rfm_values.customer_unique_id is not null as has_qualifying_order,
+        coalesce(rfm_values.frequency, 0) > 1 as is_repeat_buyer
 
     from aggregated
     cross join as_of
@@ -222,6 +222,8 @@ final as (
             and category_orders.category_rank = 1
     left join products
         on aggregated.customer_unique_id = products.customer_unique_id
+    left join rfm_values
+        on aggregated.customer_unique_id = rfm_values.customer_unique_id
 
 )
 

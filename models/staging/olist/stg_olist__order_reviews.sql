@@ -21,9 +21,7 @@ renamed as (
         review_score,
 
         -- booleans
-        coalesce(
-            nullif(trim(review_comment_message), '') is not null, false
-        ) as has_comment,
+        nullif(trim(review_comment_message), '') is not null as has_comment,
 
         -- timestamps
         review_creation_date as created_at,
