@@ -93,7 +93,8 @@ joined as (
         cast(orders.purchased_at as date) as purchase_date,
         orders.approved_at,
         orders.delivered_to_customer_at,
-        orders.estimated_delivery_at
+        orders.estimated_delivery_at,
+        reviews.first_reviewed_at
 
     from orders
     left join customers on orders.customer_id = customers.customer_id

@@ -1,0 +1,30 @@
+"""Candidates of each model version: algorithm x k, metrics, the choice.
+
+Appends a version only when none exists or the var segment_refit is true.
+"""
+
+
+def model(dbt, session):
+    """Return the rows to append (none when the latest version is reused)."""
+    from olist_segmentation import dbt_models
+
+    # dbt passes a config key to a Python model only when it is read with a
+    # literal dbt.config.get("...") call.
+    settings = {
+        "segment_features": dbt.config.get("segment_features"),
+        "segment_algorithms": dbt.config.get("segment_algorithms"),
+        "segment_k_values": dbt.config.get("segment_k_values"),
+        "segment_seeds": dbt.config.get("segment_seeds"),
+        "segment_silhouette_sample": dbt.config.get("segment_silhouette_sample"),
+        "segment_min_stability": dbt.config.get("segment_min_stability"),
+        "segment_min_share": dbt.config.get("segment_min_share"),
+        "segment_match_max_distance": dbt.config.get("segment_match_max_distance"),
+        "segment_refit": dbt.config.get("segment_refit"),
+    }
+    features = dbt.ref("int_customer_features").order("customer_unique_id").df()
+    latest = 0
+    if dbt.is_incremental:
+        latest = session.execute(
+            f"select coalesce(max(model_version), 0) from {dbt.this}"
+        ).fetchone()[0]
+    return dbt_models.model_selection(features, int(latest), settings.get)

@@ -1,0 +1,18 @@
+"""The frozen model's per-feature transforms (fill, clip, log, scale)."""
+
+
+def model(dbt, session):
+    """Return the transforms of a new model version, or no rows."""
+    from olist_segmentation import dbt_models
+
+    features = dbt.ref("int_customer_features").order("customer_unique_id").df()
+    selection = dbt.ref("segment_model_selection").df()
+    stored = set()
+    if dbt.is_incremental:
+        stored = {
+            row[0]
+            for row in session.execute(
+                f"select distinct model_version from {dbt.this}"
+            ).fetchall()
+        }
+    return dbt_models.model_transforms(features, selection, stored)

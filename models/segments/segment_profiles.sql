@@ -1,0 +1,83 @@
+-- One row per behavioural segment of the current model version: size,
+-- share of customers and of revenue, and the mean and median of every
+-- model feature, with the segment's name, description and action.
+-- depends_on: {{ ref('segment_model_transforms') }}
+{%- set features = frozen_segment_features() %}
+
+with
+
+customer_segments as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+features as (
+
+    select * from {{ ref('int_customer_features') }}
+
+),
+
+definitions as (
+
+    select * from {{ ref('segment_definitions') }}
+
+),
+
+totals as (
+
+    select
+        count(*) as customers,
+        sum(features.monetary) as revenue
+    from customer_segments
+    inner join features
+        on customer_segments.customer_unique_id = features.customer_unique_id
+
+),
+
+aggregated as (
+
+    select
+        customer_segments.model_version,
+        customer_segments.segment_id,
+        count(*) as customers,
+        sum(features.monetary) as revenue,
+        avg(customer_segments.distance_to_centre) as mean_distance_to_centre
+        {%- for feature in features %},
+        avg(features.{{ feature }}) as mean_{{ feature }},
+        {{ percentile_cont('features.' ~ feature, 0.5) }} as median_{{ feature }}
+        {%- endfor %}
+    from customer_segments
+    inner join features
+        on customer_segments.customer_unique_id = features.customer_unique_id
+    group by customer_segments.model_version, customer_segments.segment_id
+
+),
+
+final as (
+
+    select
+        aggregated.model_version,
+        aggregated.segment_id,
+        definitions.segment_name,
+        definitions.description,
+        definitions.recommended_action,
+        aggregated.customers,
+        aggregated.customers * 1.0 / totals.customers as customer_share,
+        aggregated.revenue,
+        aggregated.revenue / nullif(totals.revenue, 0) as revenue_share,
+        aggregated.mean_distance_to_centre
+        {%- for feature in features %},
+        aggregated.mean_{{ feature }},
+        aggregated.median_{{ feature }}
+        {%- endfor %}
+    from aggregated
+    cross join totals
+    inner join definitions
+        on
+            aggregated.model_version = definitions.model_version
+            and aggregated.segment_id = definitions.segment_id
+
+)
+
+select * from final

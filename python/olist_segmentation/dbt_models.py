@@ -1,0 +1,288 @@
+"""The bodies of the dbt Python models in ``models/segments/``.
+
+The model files only read their inputs (dbt needs the ``dbt.ref`` calls in
+them to draw the DAG) and call one function here, so the logic is plain,
+testable Python.
+
+The frozen model lives in three incremental tables that only grow:
+``segment_model_selection`` (candidates of each version),
+``segment_model_transforms`` and ``segment_model_centres`` (the fitted
+pipeline) plus ``segment_definitions`` (names, descriptions, actions). A
+build adds a version only when the warehouse has none yet or the var
+``segment_refit`` is true; otherwise the latest version is reused and SQL
+(``customer_segments``) assigns every customer, new ones included, without
+refitting.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from olist_segmentation import naming
+from olist_segmentation import segmentation as seg
+
+_FITS: dict[tuple[object, ...], Pipeline] = {}
+
+
+def _log(message: str) -> None:
+    print(f"[segments] {message}", file=sys.stderr, flush=True)
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return bool(value)
+
+
+def needs_new_version(latest_version: int, refit: object) -> bool:
+    """Return whether this build must fit a new model version."""
+    return latest_version == 0 or _flag(refit)
+
+
+def model_selection(
+    features: pd.DataFrame, latest_version: int, get: Callable[[str], object]
+) -> pd.DataFrame:
+    """Rows of ``segment_model_selection`` to append in this build.
+
+    Args:
+        features: ``int_customer_features`` sorted by customer_unique_id.
+        latest_version: Highest version already stored; 0 when none.
+        get: Reads the model's config (which copies the segment vars).
+
+    Returns:
+        The candidates of the new version, or no rows when the latest
+        version is reused.
+    """
+    if not needs_new_version(latest_version, get("segment_refit")):
+        _log(f"reusing model version {latest_version} (set segment_refit to refit)")
+        return seg.selection_frame()
+    config = seg.SegmentConfig.from_vars(get)
+    version = latest_version + 1
+    _log(
+        f"model selection for version {version} on {len(features):,} customers: "
+        f"{len(config.algorithms)} algorithms x k in {list(config.k_values)} x "
+        f"{len(config.seeds)} seeds"
+    )
+    candidates = seg.select_model(features, config, progress=_log)
+    as_of = _as_of(features)
+    table = seg.selection_table(candidates, config, version, as_of)
+    chosen = table.loc[table["is_chosen"]].iloc[0]
+    _log(f"chosen: {chosen['algorithm']} with {chosen['n_segments']} segments")
+    return table
+
+
+def _as_of(features: pd.DataFrame) -> object:
+    if len(features) == 0:
+        raise seg.SegmentationError("int_customer_features is empty")
+    return features["as_of_date"].iloc[0]
+
+
+def _chosen(selection: pd.DataFrame) -> pd.Series:
+    if selection.empty:
+        raise seg.SegmentationError(
+            "segment_model_selection is empty: run a full build "
+            "(`dbt build --full-refresh -s segment_model_selection+`)."
+        )
+    latest = selection["model_version"].max()
+    chosen = selection[(selection["model_version"] == latest) & selection["is_chosen"]]
+    if len(chosen) != 1:
+        raise seg.SegmentationError(
+            f"segment_model_selection version {latest} has {len(chosen)} chosen "
+            "rows instead of 1"
+        )
+    return chosen.iloc[0]
+
+
+def fitted_pipeline(
+    features: pd.DataFrame, chosen: pd.Series
+) -> tuple[Pipeline, seg.SegmentConfig]:
+    """Fit (or reuse, within one dbt run) the chosen candidate's pipeline.
+
+    The settings are those stored with the chosen selection row.
+    """
+    config = seg.SegmentConfig.from_json(chosen["settings"])
+    fingerprint = int(
+        pd.util.hash_pandas_object(
+            features[["customer_unique_id", *config.features]], index=False
+        ).sum()
+    )
+    key = (
+        int(chosen["model_version"]),
+        chosen["algorithm"],
+        int(chosen["n_segments"]),
+        config.to_json(),
+        fingerprint,
+    )
+    if key not in _FITS:
+        _log(
+            f"fitting version {key[0]}: {chosen['algorithm']} with "
+            f"{chosen['n_segments']} segments on {len(features):,} customers"
+        )
+        _FITS[key] = seg.fit_pipeline(
+            features, chosen["algorithm"], int(chosen["n_segments"]), config
+        )
+    return _FITS[key], config
+
+
+def model_transforms(
+    features: pd.DataFrame,
+    selection: pd.DataFrame,
+    stored_versions: set[int],
+) -> pd.DataFrame:
+    """Rows of ``segment_model_transforms`` to append in this build."""
+    chosen = _chosen(selection)
+    version = int(chosen["model_version"])
+    if version in stored_versions:
+        return empty_frame(seg.TRANSFORM_COLUMNS)
+    pipeline, config = fitted_pipeline(features, chosen)
+    return seg.transforms_frame(pipeline, config, version)
+
+
+def model_centres(
+    features: pd.DataFrame,
+    selection: pd.DataFrame,
+    transforms: pd.DataFrame,
+    previous_centres: pd.DataFrame,
+) -> pd.DataFrame:
+    """Rows of ``segment_model_centres`` to append in this build.
+
+    Args:
+        features: ``int_customer_features`` sorted by customer_unique_id.
+        selection: Every row of ``segment_model_selection``.
+        transforms: Every row of ``segment_model_transforms``.
+        previous_centres: Every row already in ``segment_model_centres``.
+    """
+    chosen = _chosen(selection)
+    version = int(chosen["model_version"])
+    if version in set(previous_centres["model_version"]):
+        return empty_frame(seg.CENTRE_COLUMNS)
+    pipeline, config = fitted_pipeline(features, chosen)
+    x = seg.feature_matrix(features, config)
+    labels = pipeline.predict(x)
+    centres = seg.cluster_parameters(pipeline)[0]
+    k = len(centres)
+    older = previous_centres[previous_centres["model_version"] < version]
+    if older.empty:
+        ids = seg.initial_segment_ids(labels, k)
+    else:
+        old_version = older["model_version"].max()
+        ids = seg.match_segments(
+            centres,
+            transforms[transforms["model_version"] == version],
+            labels,
+            older[older["model_version"] == old_version],
+            transforms[transforms["model_version"] == old_version],
+            config.match_max_distance,
+            next_id=int(older["segment_id"].max()) + 1,
+        )
+        kept = sorted(
+            ids[label] for label in ids if ids[label] <= older["segment_id"].max()
+        )
+        _log(f"refit keeps segment ids {kept} of version {old_version}")
+    return seg.centres_frame(pipeline, config, version, ids)
+
+
+DEFINITION_COLUMNS = (
+    "model_version",
+    "segment_id",
+    "segment_name",
+    "description",
+    "recommended_action",
+    "is_new_segment",
+)
+
+
+def model_definitions(
+    features: pd.DataFrame,
+    selection: pd.DataFrame,
+    centres: pd.DataFrame,
+    previous_definitions: pd.DataFrame,
+) -> pd.DataFrame:
+    """Rows of ``segment_definitions`` to append in this build.
+
+    A segment that kept its id through a refit keeps its name; descriptions
+    and actions are written from the new profile.
+    """
+    chosen = _chosen(selection)
+    version = int(chosen["model_version"])
+    if version in set(previous_definitions["model_version"]):
+        return empty_frame(DEFINITION_COLUMNS)
+    pipeline, config = fitted_pipeline(features, chosen)
+    current = centres[centres["model_version"] == version]
+    label_to_id = dict(
+        current[["cluster_label", "segment_id"]]
+        .drop_duplicates()
+        .itertuples(index=False, name=None)
+    )
+    x = seg.feature_matrix(features, config)
+    segment_ids = pd.Series(pipeline.predict(x)).map(label_to_id).to_numpy()
+    raw = features[list(config.features)].astype(float)
+    medians = raw.groupby(segment_ids).median()
+    overall = raw.median().to_dict()
+    shares = pd.Series(segment_ids).value_counts(normalize=True).to_dict()
+    z_centres = current.pivot(index="segment_id", columns="feature", values="centre")[
+        list(config.features)
+    ]
+    older = previous_definitions[previous_definitions["model_version"] < version]
+    kept: dict[int, str] = {}
+    if not older.empty:
+        last = older[older["model_version"] == older["model_version"].max()]
+        names = dict(zip(last["segment_id"], last["segment_name"], strict=True))
+        kept = {int(i): names[i] for i in z_centres.index if i in names}
+    definitions = naming.define_segments(z_centres, medians, overall, shares, kept)
+    frame = pd.DataFrame(
+        [
+            {
+                "model_version": version,
+                "segment_id": d.segment_id,
+                "segment_name": d.segment_name,
+                "description": d.description,
+                "recommended_action": d.recommended_action,
+                "is_new_segment": d.segment_id not in kept,
+            }
+            for d in definitions
+        ],
+        columns=list(DEFINITION_COLUMNS),
+    )
+    for d in definitions:
+        _log(f"segment {d.segment_id}: {d.segment_name}")
+    return frame.astype({"model_version": "int64", "segment_id": "int64"})
+
+
+def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    """Return a typed frame with no rows (what an unchanged version appends)."""
+    frame = pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
+    for name in columns:
+        if name in {"model_version", "segment_id", "cluster_label", "feature_position"}:
+            frame[name] = frame[name].astype("int64")
+        elif name.startswith("is_") or name == "log_transform":
+            frame[name] = frame[name].astype("bool")
+        elif name in {
+            "feature",
+            "segment_name",
+            "description",
+            "recommended_action",
+        }:
+            frame[name] = frame[name].astype("object")
+    return frame
+
+
+def segment_ids_of(
+    pipeline: Pipeline,
+    features: pd.DataFrame,
+    config: seg.SegmentConfig,
+    centres: pd.DataFrame,
+) -> np.ndarray:
+    """Segment id of each customer by the Python pipeline (for checks)."""
+    label_to_id = dict(
+        centres[["cluster_label", "segment_id"]]
+        .drop_duplicates()
+        .itertuples(index=False, name=None)
+    )
+    labels = pipeline.predict(seg.feature_matrix(features, config))
+    return pd.Series(labels).map(label_to_id).to_numpy()
