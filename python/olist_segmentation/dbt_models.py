@@ -286,3 +286,55 @@ def segment_ids_of(
     )
     labels = pipeline.predict(seg.feature_matrix(features, config))
     return pd.Series(labels).map(label_to_id).to_numpy()
+
+
+def backtest_assignments(features: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
+    """Segments of customers as of a past date, for the lift table.
+
+    The chosen candidate (same algorithm, number of segments and settings)
+    is fitted on the features as of the past date only, so nothing after
+    that date leaks into the segments whose future purchases are measured.
+
+    Returns:
+        customer_unique_id, segment_id (by descending size) and segment_name;
+        no rows when no customer had bought before the past date.
+    """
+    columns = ["customer_unique_id", "segment_id", "segment_name"]
+    chosen = _chosen(selection)
+    config = seg.SegmentConfig.from_json(chosen["settings"])
+    if len(features) < 10 * int(chosen["n_segments"]):
+        _log(f"lift: only {len(features)} customers before the past date: no lift")
+        return pd.DataFrame(
+            {"customer_unique_id": pd.Series(dtype="object"),
+             "segment_id": pd.Series(dtype="int64"),
+             "segment_name": pd.Series(dtype="object")}
+        )
+    pipeline = seg.fit_pipeline(
+        features, chosen["algorithm"], int(chosen["n_segments"]), config
+    )
+    x = seg.feature_matrix(features, config)
+    labels = pipeline.predict(x)
+    k = int(chosen["n_segments"])
+    ids = seg.initial_segment_ids(labels, k)
+    segment_ids = np.array([ids[label] for label in labels])
+    centres = seg.cluster_parameters(pipeline)[0]
+    z_centres = pd.DataFrame(
+        centres, columns=list(config.features), index=[ids[i] for i in range(k)]
+    ).sort_index()
+    raw = features[list(config.features)].astype(float)
+    definitions = naming.define_segments(
+        z_centres,
+        raw.groupby(segment_ids).median(),
+        raw.median().to_dict(),
+        pd.Series(segment_ids).value_counts(normalize=True).to_dict(),
+    )
+    names = {d.segment_id: d.segment_name for d in definitions}
+    frame = pd.DataFrame(
+        {
+            "customer_unique_id": features["customer_unique_id"].to_numpy(),
+            "segment_id": segment_ids.astype("int64"),
+            "segment_name": [names[i] for i in segment_ids],
+        }
+    )
+    _log(f"lift: {k} segments fitted on {len(frame):,} customers as of the past date")
+    return frame[columns]
