@@ -42,7 +42,7 @@ aggregated as (
         customer_segments.segment_id,
         count(*) as customers,
         sum(features.monetary) as revenue,
-        avg(customer_segments.distance_to_centre) as mean_distance_to_centre
+        avg(customer_segments.distance_to_centre) as avg_distance_to_centre
         {%- for feature in features %},
         avg(features.{{ feature }}) as mean_{{ feature }},
         {{ percentile_cont('features.' ~ feature, 0.5) }} as median_{{ feature }}
@@ -66,7 +66,7 @@ final as (
         aggregated.customers * 1.0 / totals.customers as customer_share,
         aggregated.revenue,
         aggregated.revenue / nullif(totals.revenue, 0) as revenue_share,
-        aggregated.mean_distance_to_centre
+        aggregated.avg_distance_to_centre
         {%- for feature in features %},
         aggregated.mean_{{ feature }},
         aggregated.median_{{ feature }}

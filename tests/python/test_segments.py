@@ -1,0 +1,347 @@
+"""Behavioural segments: real dbt builds of the sample, checked end to end."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from sklearn.metrics import adjusted_rand_score
+
+from olist_segmentation import dbt_models
+from olist_segmentation import segmentation as seg
+from olist_segmentation.build import PROJECT_DIR, run_dbt
+
+from conftest import Build, build_or_fail
+
+#: Columns that legitimately differ between two builds (wall-clock time).
+VOLATILE = {"scored_at"}
+#: Lowest ARI between the planted customer types and the segments that
+#: counts as "recovered" on the test sample (measured: see the test).
+MIN_PLANTED_ARI = 0.5
+
+
+def _features(build: Build) -> pd.DataFrame:
+    return build.query(
+        "select * from intermediate.int_customer_features order by customer_unique_id"
+    )
+
+
+def _python_segment_ids(
+    fit_on: pd.DataFrame, score: pd.DataFrame, build: Build, version: int
+) -> np.ndarray:
+    """Segment ids by the scikit-learn pipeline fitted on ``fit_on``."""
+    selection = build.query("select * from main.segment_model_selection")
+    chosen = selection[selection["is_chosen"] & (selection["model_version"] == version)]
+    pipeline, config = dbt_models.fitted_pipeline(fit_on, chosen.iloc[0])
+    centres = build.query(
+        f"select * from main.segment_model_centres where model_version = {version}"
+    )
+    return dbt_models.segment_ids_of(pipeline, score, config, centres)
+
+
+def test_one_row_per_customer_of_customer_rfm(sample_build: Build) -> None:
+    segments = sample_build.query("select * from main.customer_segments")
+    rfm = sample_build.query("select customer_unique_id from main.customer_rfm")
+    assert segments["customer_unique_id"].is_unique
+    assert set(segments["customer_unique_id"]) == set(rfm["customer_unique_id"])
+    assert segments["segment_id"].notna().all()
+    assert segments["segment_name"].str.len().gt(0).all()
+    assert (segments["distance_to_centre"] >= 0).all()
+    assert (segments["model_version"] == 1).all()
+
+
+def test_sql_scoring_equals_python_assignment(sample_build: Build) -> None:
+    features = _features(sample_build)
+    sql = sample_build.query(
+        "select segment_id from main.customer_segments order by customer_unique_id"
+    )
+    python = _python_segment_ids(features, features, sample_build, version=1)
+    assert len(python) == len(sql) > 0
+    assert (python == sql["segment_id"].to_numpy()).all()
+
+
+def test_model_selection_covers_three_families_and_marks_one_choice(
+    sample_build: Build,
+) -> None:
+    selection = sample_build.query("select * from main.segment_model_selection")
+    assert set(selection["algorithm"]) == {
+        "kmeans",
+        "gaussian_mixture",
+        "agglomerative_ward",
+    }
+    assert selection.groupby("algorithm")["n_segments"].nunique().min() >= 3
+    assert selection["is_chosen"].sum() == 1
+    metrics = ["silhouette", "davies_bouldin", "calinski_harabasz", "stability_ari"]
+    assert selection[metrics].notna().all().all()
+    assert selection["silhouette"].between(-1, 1).all()
+    assert selection["stability_ari"].between(-1, 1.0000001).all()
+    # the rule: among eligible candidates the highest silhouette, then fewer k
+    eligible = selection[selection["is_eligible"]]
+    assert not eligible.empty
+    best = eligible.sort_values(["silhouette", "n_segments"], ascending=[False, True])
+    chosen = selection[selection["is_chosen"]].iloc[0]
+    assert chosen["algorithm"] == best.iloc[0]["algorithm"]
+    assert chosen["n_segments"] == best.iloc[0]["n_segments"]
+    assert chosen["selection_rank"] == 1
+    assert "highest silhouette" in chosen["choice_rule"]
+
+
+def test_every_segment_has_a_unique_name_description_and_action(
+    sample_build: Build,
+) -> None:
+    definitions = sample_build.query("select * from main.segment_definitions")
+    chosen_k = sample_build.query(
+        "select n_segments from main.segment_model_selection where is_chosen"
+    )["n_segments"][0]
+    assert len(definitions) == chosen_k
+    assert definitions["segment_name"].is_unique
+    for column in ("segment_name", "description", "recommended_action"):
+        assert definitions[column].str.len().gt(10 if column != "segment_name" else 2).all()
+    assert definitions["description"].str.contains("% of customers").all()
+    used = sample_build.query("select distinct segment_id from main.customer_segments")
+    assert set(used["segment_id"]) == set(definitions["segment_id"])
+
+
+def test_profiles_add_up_to_the_customers_and_revenue(sample_build: Build) -> None:
+    profiles = sample_build.query("select * from main.segment_profiles")
+    rfm = sample_build.query("select count(*) as n, sum(monetary) as revenue from customer_rfm")
+    assert profiles["customers"].sum() == rfm["n"][0]
+    assert profiles["customer_share"].sum() == pytest.approx(1.0)
+    assert profiles["revenue"].sum() == pytest.approx(float(rfm["revenue"][0]))
+    assert profiles["revenue_share"].sum() == pytest.approx(1.0)
+    transforms = sample_build.query("select feature from main.segment_model_transforms")
+    for feature in transforms["feature"]:
+        assert f"mean_{feature}" in profiles.columns
+        assert f"median_{feature}" in profiles.columns
+    # one mean checked independently
+    joined = sample_build.query(
+        """
+        select s.segment_id, avg(f.monetary) as mean_monetary
+        from main.customer_segments as s
+        inner join intermediate.int_customer_features as f using (customer_unique_id)
+        group by 1 order by 1
+        """
+    )
+    expected = joined.set_index("segment_id")["mean_monetary"]
+    actual = profiles.set_index("segment_id").loc[expected.index, "mean_monetary"]
+    np.testing.assert_allclose(actual.astype(float), expected.astype(float))
+
+
+def test_planted_customer_types_are_recovered(sample_build: Build) -> None:
+    planted = pd.read_csv(sample_build.data_dir / "planted_customer_types.csv")
+    segments = sample_build.query(
+        "select customer_unique_id, segment_id from main.customer_segments"
+    )
+    merged = segments.merge(planted, on="customer_unique_id", how="inner")
+    assert len(merged) == len(segments)
+    ari = adjusted_rand_score(merged["planted_type"], merged["segment_id"])
+    print(f"ARI planted types vs segments: {ari:.3f}")
+    assert ari >= MIN_PLANTED_ARI
+    # a random assignment of the same sizes scores about 0
+    shuffled = np.random.default_rng(0).permutation(merged["segment_id"].to_numpy())
+    assert adjusted_rand_score(merged["planted_type"], shuffled) < 0.05
+
+
+def test_lift_compares_behavioural_and_rfm_segments(sample_build: Build) -> None:
+    lift = sample_build.query("select * from main.segment_lift")
+    assert set(lift["segmentation"]) == {"behavioural", "rfm"}
+    assert (lift["horizon_days"] == 90).all()
+    sizes = lift.groupby("segmentation")["customers"].sum()
+    assert sizes["behavioural"] == sizes["rfm"] > 0
+    known = sample_build.query(
+        """
+        select count(distinct customer_unique_id) as n
+        from intermediate.int_orders_enriched
+        where is_qualifying and purchase_date < (
+            select as_of_date from intermediate.int_lift_as_of_date
+        )
+        """
+    )
+    assert sizes["behavioural"] == known["n"][0]
+    assert (lift["buyers"] <= lift["customers"]).all()
+    for _, group in lift.groupby("segmentation"):
+        # lifts are relative to everyone: their share-weighted mean is 1
+        weighted = (group["customer_share"] * group["purchase_rate_lift"]).sum()
+        assert weighted == pytest.approx(1.0)
+        revenue = (group["customer_share"] * group["revenue_lift"]).sum()
+        assert revenue == pytest.approx(1.0)
+
+
+def test_rebuild_gives_identical_segment_tables(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    again = build_or_fail(sample_build.data_dir, tmp_path / "again.duckdb")
+    tables = {
+        "segment_model_selection": "algorithm, n_segments",
+        "segment_model_transforms": "feature",
+        "segment_model_centres": "segment_id, feature",
+        "segment_definitions": "segment_id",
+        "customer_segments": "customer_unique_id",
+        "segment_profiles": "segment_id",
+        "segment_lift": "segmentation, segment_order",
+    }
+    for table, order in tables.items():
+        first = sample_build.query(f"select * from main.{table} order by {order}")
+        second = again.query(f"select * from main.{table} order by {order}")
+        keep = [c for c in first.columns if c not in VOLATILE]
+        pd.testing.assert_frame_equal(first[keep], second[keep], obj=table)
+
+
+@pytest.fixture(scope="module")
+def past_then_present(
+    sample_build: Build, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Build, Build, Path]:
+    """A model fitted as of 2018-03-01, then a build on all the data.
+
+    Returns the past build (a copy of its warehouse), the present build on
+    the same warehouse (the frozen version 1 reused), and the warehouse.
+    """
+    folder = tmp_path_factory.mktemp("lifecycle")
+    warehouse = folder / "olist.duckdb"
+    past = build_or_fail(sample_build.data_dir, warehouse, as_of_date="2018-03-01")
+    past_copy = folder / "past.duckdb"
+    shutil.copy(warehouse, past_copy)
+    present = build_or_fail(sample_build.data_dir, warehouse)
+    return Build(past.data_dir, past_copy, past.output), present, warehouse
+
+
+def test_new_customers_are_scored_by_the_frozen_model_without_refit(
+    past_then_present: tuple[Build, Build, Path],
+) -> None:
+    past, present, _ = past_then_present
+    versions = present.query("select distinct model_version from main.segment_definitions")
+    assert list(versions["model_version"]) == [1]
+    assert "reusing model version 1" in present.output
+    past_n = past.query("select count(*) as n from main.customer_segments")["n"][0]
+    now = present.query(
+        "select customer_unique_id, segment_id from main.customer_segments "
+        "order by customer_unique_id"
+    )
+    rfm = present.query("select count(*) as n from main.customer_rfm")["n"][0]
+    assert len(now) == rfm > past_n
+    # the frozen model (fitted on the past) assigns today's customers in SQL
+    # exactly as the scikit-learn pipeline fitted on the past does
+    python = _python_segment_ids(_features(past), _features(present), present, 1)
+    assert (python == now["segment_id"].to_numpy()).all()
+    frozen = present.query(
+        "select * from main.segment_model_centres order by segment_id, feature"
+    )
+    before = past.query(
+        "select * from main.segment_model_centres order by segment_id, feature"
+    )
+    pd.testing.assert_frame_equal(frozen, before)
+
+
+def test_refit_keeps_ids_and_names_of_persisting_segments(
+    past_then_present: tuple[Build, Build, Path],
+) -> None:
+    past, _, warehouse = past_then_present
+    refit = build_or_fail(past.data_dir, warehouse, segment_refit=True)
+    definitions = refit.query(
+        "select * from main.segment_definitions order by model_version, segment_id"
+    )
+    assert sorted(definitions["model_version"].unique()) == [1, 2]
+    old = definitions[definitions["model_version"] == 1].set_index("segment_id")
+    new = definitions[definitions["model_version"] == 2].set_index("segment_id")
+    kept = new[~new["is_new_segment"]]
+    assert len(kept) >= 1
+    for segment_id, row in kept.iterrows():
+        assert row["segment_name"] == old.loc[segment_id, "segment_name"]
+    fresh = new[new["is_new_segment"]]
+    assert (fresh.index > old.index.max()).all()
+    assert new["segment_name"].is_unique
+    segments = refit.query("select distinct model_version from main.customer_segments")
+    assert list(segments["model_version"]) == [2]
+    selection = refit.query("select model_version, is_chosen from segment_model_selection")
+    assert selection.groupby("model_version")["is_chosen"].sum().tolist() == [1, 1]
+
+
+def test_match_segments_follows_centres_not_labels() -> None:
+    transforms = pd.DataFrame(
+        {
+            "feature": ["a", "b"],
+            "feature_position": [1, 2],
+            "clip_lower": [-10.0, -10.0],
+            "clip_upper": [10.0, 10.0],
+            "log_transform": [False, False],
+            "mean": [0.0, 0.0],
+            "scale": [1.0, 1.0],
+        }
+    )
+    old_centres = pd.DataFrame(
+        {
+            "segment_id": [1, 1, 2, 2, 3, 3],
+            "feature": ["a", "b"] * 3,
+            "centre": [0.0, 0.0, 3.0, 3.0, -3.0, 3.0],
+        }
+    )
+    # new labels 0, 1, 2 sit near old ids 2, 1 and (far from all) new
+    new = np.array([[3.1, 2.9], [0.1, 0.0], [6.0, -6.0]])
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    ids = seg.match_segments(
+        new, transforms, labels, old_centres, transforms, 1.0, next_id=4
+    )
+    assert ids == {0: 2, 1: 1, 2: 4}
+
+
+def test_too_few_customers_is_a_clear_error() -> None:
+    config = seg.SegmentConfig(features=("monetary",), k_values=(4, 5))
+    few = pd.DataFrame({"customer_unique_id": ["a", "b"], "monetary": [1.0, 2.0]})
+    with pytest.raises(seg.SegmentationError, match="Only 2 customers"):
+        seg.select_model(few, config)
+    empty = few.iloc[0:0]
+    with pytest.raises(seg.SegmentationError, match="nothing to segment"):
+        seg.select_model(empty, config)
+    with pytest.raises(seg.SegmentationError, match="lacks \\['recency_days'\\]"):
+        seg.select_model(few, seg.SegmentConfig(features=("recency_days",)))
+
+
+def test_bad_segment_var_stops_the_build_with_its_name(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    result = run_dbt(
+        ["build", "--select", "+segment_model_selection"],
+        sample_build.data_dir,
+        tmp_path / "bad.duckdb",
+        {"segment_algorithms": ["kmeans", "dbscan"]},
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "segment_algorithms must be a non-empty subset" in output
+    assert "dbscan" in output
+
+
+def test_as_of_date_before_any_order_is_a_clear_error(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    result = run_dbt(
+        ["build"],
+        sample_build.data_dir,
+        tmp_path / "early.duckdb",
+        {"as_of_date": "2010-01-01"},
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "nothing to segment" in output
+
+
+def test_every_segment_column_is_documented(sample_build: Build) -> None:
+    spec = yaml.safe_load(
+        (PROJECT_DIR / "models" / "segments" / "_segments__models.yml").read_text()
+    )
+    documented = {
+        model["name"]: [column["name"] for column in model.get("columns", [])]
+        for model in spec["models"]
+    }
+    for model, columns in documented.items():
+        actual = list(sample_build.query(f"select * from main.{model} limit 0").columns)
+        if model == "segment_profiles":
+            actual = [c for c in actual if not c.startswith(("mean_", "median_"))]
+            actual += ["mean_<feature>", "median_<feature>"]
+        assert columns == actual, model
