@@ -15,9 +15,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 # the environment, e.g. `OLIST_DATA_DIR=~/kaggle/olist make run`.
 export OLIST_DATA_DIR ?= $(SAMPLE_DIR)
 export OLIST_DUCKDB_PATH ?= warehouse/olist.duckdb
+# Where `make report` and `make screenshot` write.
+REPORT_DIR ?= reports
 
 .DEFAULT_GOAL := help
-.PHONY: help install data run build summary test lint format benchmark clean
+.PHONY: help install data run build summary report screenshot chromium test lint \
+	format benchmark clean
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,7 +46,31 @@ run: install  ## install, generate the sample when used, build everything, summa
 summary: install  ## print the summary of the last build
 	$(BIN)/olist-seg summary
 
-test: install lint  ## lint (ruff, sqlfluff) and run the whole test suite
+report: install  ## write the marketing report reports/segments.html (after `make run`)
+	$(BIN)/olist-seg report --out $(REPORT_DIR)/segments.html
+
+screenshot: install chromium  ## write the report and reports/segments.png, for reviewers
+	$(BIN)/olist-seg report --out $(REPORT_DIR)/segments.html \
+		--screenshot $(REPORT_DIR)/segments.png
+
+chromium:  ## install headless Chromium (Debian package) when none is found
+	@if [ -n "$${OLIST_CHROMIUM:-}" ] && command -v "$$OLIST_CHROMIUM" >/dev/null 2>&1; then \
+		echo "Chromium: $$OLIST_CHROMIUM (OLIST_CHROMIUM)"; \
+	elif found=$$(command -v chromium || command -v chromium-browser \
+			|| command -v google-chrome); then \
+		echo "Chromium: $$found"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "No Chromium found: apt-get install chromium"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends chromium \
+		|| { apt-get update && apt-get install -y --no-install-recommends chromium; }; \
+	else \
+		echo "No Chromium found and no apt-get: install Chromium or Google Chrome," \
+			"then set OLIST_CHROMIUM to its binary." >&2; \
+		exit 1; \
+	fi
+
+test: install lint chromium  ## lint (ruff, sqlfluff) and run the whole test suite
 	$(BIN)/pytest
 
 lint: install  ## ruff (PEP 8) on Python, sqlfluff (dbt templater) on SQL

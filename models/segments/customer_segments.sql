@@ -4,6 +4,13 @@
 -- highest Gaussian log score; for k-means and Ward (variance 1, equal
 -- weights) that is the nearest centre.
 {%- set features = frozen_segment_features() %}
+{%- set feature_selects = [] %}
+{%- for feature in features %}
+    {%- do feature_selects.append(
+        "select\n        customer_unique_id,\n        '" ~ feature ~ "' as feature,"
+        ~ "\n        " ~ feature ~ " * 1.0 as raw_value\n    from features"
+    ) %}
+{%- endfor %}
 
 with
 
@@ -51,18 +58,7 @@ centres as (
 
 feature_values as (
 
-    {%- for feature in features %}
-
-    select
-        customer_unique_id,
-        '{{ feature }}' as feature,
-        {{ feature }} * 1.0 as raw_value
-    from features
-    {%- if not loop.last %}
-
-    union all
-    {%- endif -%}
-    {% endfor %}
+    {{ feature_selects | join('\n\n    union all\n\n    ') }}
 
 ),
 

@@ -3,6 +3,17 @@
 -- model feature, with the segment's name, description and action.
 -- depends_on: {{ ref('segment_model_transforms') }}
 {%- set features = frozen_segment_features() %}
+{%- set feature_aggregates = [] %}
+{%- set feature_columns = [] %}
+{%- for feature in features %}
+    {%- do feature_aggregates.append(
+        'avg(features.' ~ feature ~ ') as mean_' ~ feature ~ ',\n        '
+        ~ percentile_cont('features.' ~ feature, 0.5) ~ ' as median_' ~ feature
+    ) %}
+    {%- do feature_columns.append(
+        'aggregated.mean_' ~ feature ~ ',\n        aggregated.median_' ~ feature
+    ) %}
+{%- endfor %}
 
 with
 
@@ -42,11 +53,8 @@ aggregated as (
         customer_segments.segment_id,
         count(*) as customers,
         sum(features.monetary) as revenue,
-        avg(customer_segments.distance_to_centre) as avg_distance_to_centre
-        {%- for feature in features %},
-        avg(features.{{ feature }}) as mean_{{ feature }},
-        {{ percentile_cont('features.' ~ feature, 0.5) }} as median_{{ feature }}
-        {%- endfor %}
+        avg(customer_segments.distance_to_centre) as avg_distance_to_centre,
+        {{ feature_aggregates | join(',\n        ') }}
     from customer_segments
     inner join features
         on customer_segments.customer_unique_id = features.customer_unique_id
@@ -66,11 +74,8 @@ final as (
         aggregated.customers * 1.0 / totals.customers as customer_share,
         aggregated.revenue,
         aggregated.revenue / nullif(totals.revenue, 0) as revenue_share,
-        aggregated.avg_distance_to_centre
-        {%- for feature in features %},
-        aggregated.mean_{{ feature }},
-        aggregated.median_{{ feature }}
-        {%- endfor %}
+        aggregated.avg_distance_to_centre,
+        {{ feature_columns | join(',\n        ') }}
     from aggregated
     cross join totals
     inner join definitions

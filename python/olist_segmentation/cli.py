@@ -1,9 +1,11 @@
-"""Command line: ``olist-seg build | summary | generate``.
+"""Command line: ``olist-seg build | summary | report | generate``.
 
 ``olist-seg build`` runs ``dbt build`` on a folder of the nine Kaggle CSVs
 (``--data-dir``, env ``OLIST_DATA_DIR``, default the generated sample) into a
 DuckDB file (``--warehouse``, env ``OLIST_DUCKDB_PATH``, default
 ``warehouse/olist.duckdb``) and prints a summary of the marts.
+``olist-seg report`` writes the marketing report (one HTML file) of a built
+warehouse, and optionally a PNG screenshot of it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from olist_segmentation import build, generate
+from olist_segmentation import build, generate, report
+from olist_segmentation.chromium import ChromiumError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +46,27 @@ def _parser() -> argparse.ArgumentParser:
 
     summary = commands.add_parser("summary", help="print the marts' summary")
     summary.add_argument("--warehouse", type=Path, help="DuckDB file")
+
+    report_cmd = commands.add_parser(
+        "report", help="write the marketing report (one self-contained HTML file)"
+    )
+    report_cmd.add_argument(
+        "--warehouse",
+        type=Path,
+        help="DuckDB file (default: $OLIST_DUCKDB_PATH or warehouse/olist.duckdb)",
+    )
+    report_cmd.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports/segments.html"),
+        help="HTML file to write (default: reports/segments.html)",
+    )
+    report_cmd.add_argument(
+        "--screenshot",
+        type=Path,
+        metavar="PNG",
+        help="also write a full-page PNG of the report (needs chromium)",
+    )
 
     commands.add_parser(
         "generate",
@@ -79,6 +103,14 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    out = report.build_report(args.warehouse, args.out)
+    print(f"Report written to {out}")
+    if args.screenshot:
+        print(f"Screenshot written to {report.screenshot(out, args.screenshot)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     argv = sys.argv[1:] if argv is None else argv
@@ -88,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "report":
+            return _report(args)
         print(build.warehouse_summary(args.warehouse).render())
         return 0
-    except build.WarehouseError as error:
+    except (build.WarehouseError, ChromiumError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

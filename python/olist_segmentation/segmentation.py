@@ -686,12 +686,13 @@ def to_scaled_units(values: np.ndarray, transforms: pd.DataFrame) -> np.ndarray:
     """Map feature values to scaled units with stored transforms."""
     t = transforms.sort_values("feature_position")
     clipped = np.clip(values, t["clip_lower"].to_numpy(), t["clip_upper"].to_numpy())
-    logged = np.where(t["log_transform"].to_numpy(), np.log1p(clipped), clipped)
+    logs = t["log_transform"].to_numpy()
+    logged = np.where(logs, np.log1p(np.where(logs, clipped, 0.0)), clipped)
     return (logged - t["mean"].to_numpy()) / t["scale"].to_numpy()
 
 
 def initial_segment_ids(labels: np.ndarray, n_segments: int) -> dict[int, int]:
-    """Number segments 1..k by descending size (ties: lower label first)."""
+    """Return segment ids 1..k by descending size (ties: lower label first)."""
     sizes = np.bincount(labels, minlength=n_segments)
     order = sorted(range(n_segments), key=lambda label: (-sizes[label], label))
     return {label: rank + 1 for rank, label in enumerate(order)}
@@ -710,9 +711,9 @@ def match_segments(
 
     Old centres are mapped to feature units with the old transforms, then to
     the new scaled units, and paired with new centres by minimum total
-    distance (Hungarian algorithm). A pair closer than ``max_distance``
-    keeps the old id; other new clusters get fresh ids from ``next_id`` on,
-    largest first.
+    distance (Hungarian algorithm, pairs further apart than
+    ``max_distance`` excluded); a paired new cluster keeps the old id; the
+    other new clusters get fresh ids from ``next_id`` on, largest first.
 
     Returns:
         Segment id of each new cluster label.
@@ -730,7 +731,10 @@ def match_segments(
         cost = np.sqrt(
             ((new_centres[:, None, :] - old_scaled[None, :, :]) ** 2).sum(axis=2)
         )
-        rows, cols = linear_sum_assignment(cost)
+        # pairs beyond the threshold all cost the same, so that they never
+        # outweigh a valid pair in the minimum total
+        capped = np.where(cost <= max_distance, cost, 1e6)
+        rows, cols = linear_sum_assignment(capped)
         for r, c in zip(rows, cols, strict=True):
             if cost[r, c] <= max_distance:
                 ids[int(r)] = int(old.index[c])

@@ -100,7 +100,12 @@ def test_every_segment_has_a_unique_name_description_and_action(
     assert len(definitions) == chosen_k
     assert definitions["segment_name"].is_unique
     for column in ("segment_name", "description", "recommended_action"):
-        assert definitions[column].str.len().gt(10 if column != "segment_name" else 2).all()
+        assert (
+            definitions[column]
+            .str.len()
+            .gt(10 if column != "segment_name" else 2)
+            .all()
+        )
     assert definitions["description"].str.contains("% of customers").all()
     used = sample_build.query("select distinct segment_id from main.customer_segments")
     assert set(used["segment_id"]) == set(definitions["segment_id"])
@@ -108,7 +113,9 @@ def test_every_segment_has_a_unique_name_description_and_action(
 
 def test_profiles_add_up_to_the_customers_and_revenue(sample_build: Build) -> None:
     profiles = sample_build.query("select * from main.segment_profiles")
-    rfm = sample_build.query("select count(*) as n, sum(monetary) as revenue from customer_rfm")
+    rfm = sample_build.query(
+        "select count(*) as n, sum(monetary) as revenue from customer_rfm"
+    )
     assert profiles["customers"].sum() == rfm["n"][0]
     assert profiles["customer_share"].sum() == pytest.approx(1.0)
     assert profiles["revenue"].sum() == pytest.approx(float(rfm["revenue"][0]))
@@ -213,7 +220,9 @@ def test_new_customers_are_scored_by_the_frozen_model_without_refit(
     past_then_present: tuple[Build, Build, Path],
 ) -> None:
     past, present, _ = past_then_present
-    versions = present.query("select distinct model_version from main.segment_definitions")
+    versions = present.query(
+        "select distinct model_version from main.segment_definitions"
+    )
     assert list(versions["model_version"]) == [1]
     assert "reusing model version 1" in present.output
     past_n = past.query("select count(*) as n from main.customer_segments")["n"][0]
@@ -256,7 +265,9 @@ def test_refit_keeps_ids_and_names_of_persisting_segments(
     assert new["segment_name"].is_unique
     segments = refit.query("select distinct model_version from main.customer_segments")
     assert list(segments["model_version"]) == [2]
-    selection = refit.query("select model_version, is_chosen from segment_model_selection")
+    selection = refit.query(
+        "select model_version, is_chosen from segment_model_selection"
+    )
     assert selection.groupby("model_version")["is_chosen"].sum().tolist() == [1, 1]
 
 

@@ -1,0 +1,1118 @@
+"""The marketing report: one self-contained HTML file about the segments.
+
+:func:`build_report` reads a built warehouse (read-only) and writes a single
+HTML file with inline CSS, inline SVG and a little inline JavaScript; it
+loads nothing from anywhere else. The same warehouse always gives the same
+bytes: nothing in the file depends on the time or the machine.
+
+Sections: the header (as-of date, customers, model and its quality), segment
+sizes, profiles (heatmap, snake plot, mean/median table), the RFM grid, the
+lift backtest (behavioural segments against RFM), one card per segment and
+the model selection table.
+
+:func:`check_report` opens the file in headless Chromium and returns what it
+saw (errors, the ``rendered`` marker, the DOM); :func:`screenshot` writes a
+PNG for reviewers.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from olist_segmentation import chromium
+from olist_segmentation.build import WarehouseError, dbt_environment
+from olist_segmentation.chromium import PageReport
+
+#: Segment tables the report reads (built by the segmentation models).
+SEGMENT_TABLES = (
+    "segment_model_selection",
+    "segment_definitions",
+    "customer_segments",
+    "segment_profiles",
+    "segment_lift",
+)
+#: RFM marts the report reads.
+RFM_TABLES = ("customer_rfm", "rfm_segment_summary")
+#: Default output file, relative to the working directory.
+DEFAULT_OUT = Path("reports") / "segments.html"
+
+#: Categorical colours of the segments, by segment order (then repeated).
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+#: Plain-language names of algorithms.
+ALGORITHMS = {
+    "kmeans": "k-means",
+    "gaussian_mixture": "Gaussian mixture",
+    "agglomerative_ward": "Agglomerative (Ward)",
+}
+#: Friendly labels and formats of known features; others get a generic label
+#: and a format guessed from the name (see :func:`_feature_style`).
+FEATURE_STYLES = {
+    "recency_days": ("Days since last purchase", "days"),
+    "frequency": ("Orders", "number"),
+    "monetary": ("Total spend", "brl"),
+    "avg_installments": ("Instalments per order", "number"),
+    "credit_card_share": ("Paid by credit card", "share"),
+    "avg_review_score": ("Review score (1-5)", "number"),
+    "late_delivery_share": ("Late deliveries", "share"),
+    "avg_delivery_days": ("Delivery time", "days"),
+    "freight_share": ("Freight share of basket", "share"),
+    "distinct_category_count": ("Product categories", "number"),
+    "distance_to_sao_paulo_km": ("Distance to São Paulo", "km"),
+}
+#: ``mean_*`` columns of segment_profiles that describe the model's fit, not
+#: the customers' behaviour: not shown as features.
+NOT_FEATURES = frozenset({"distance_to_centre"})
+#: |z| at which a heatmap cell reaches full colour.
+Z_FULL = 2.0
+
+
+class ReportError(WarehouseError):
+    """The warehouse lacks what the report needs."""
+
+
+@dataclass
+class ReportData:
+    """Everything the report shows, read from the warehouse."""
+
+    warehouse: Path
+    model_version: int
+    as_of_date: str
+    customers: int
+    chosen: dict
+    selection: pd.DataFrame
+    profiles: pd.DataFrame
+    features: list[str]
+    lift: pd.DataFrame
+    rfm_grid: pd.DataFrame
+    rfm_names: dict[tuple[int, int], str]
+    rfm_summary: pd.DataFrame
+
+
+# --------------------------------------------------------------------- reading
+
+
+def _connect(warehouse: Path | None) -> tuple[Path, duckdb.DuckDBPyConnection]:
+    path = Path(dbt_environment(warehouse=warehouse)["OLIST_DUCKDB_PATH"])
+    if not path.exists():
+        raise ReportError(
+            f"No warehouse at {path}. Build it first: `make run` (or `olist-seg "
+            "build`), or point OLIST_DUCKDB_PATH / --warehouse at one."
+        )
+    try:
+        return path, duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        raise ReportError(
+            f"Cannot open {path}: {error}. Another process (a BI tool, a "
+            "running build) may hold it open for writing; close it and retry."
+        ) from error
+
+
+def _require_tables(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    present = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main'"
+        ).fetchall()
+    }
+    missing = [t for t in (*RFM_TABLES, *SEGMENT_TABLES) if t not in present]
+    if missing:
+        raise ReportError(
+            f"{path} has no table {', '.join('main.' + t for t in missing)}: "
+            "the report needs the RFM marts and the segmentation. Run `make run` "
+            "first (it builds them), then `make report`."
+        )
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [
+        {k: (None if _missing(v) else v) for k, v in row.items()}
+        for row in df.to_dict("records")
+    ]
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def load_report_data(warehouse: Path | None = None) -> ReportData:
+    """Read what the report shows from a built warehouse (read-only).
+
+    Args:
+        warehouse: The DuckDB file; default ``$OLIST_DUCKDB_PATH`` or
+            ``warehouse/olist.duckdb``.
+
+    Returns:
+        The report's data.
+
+    Raises:
+        ReportError: The file is missing or locked, or lacks a mart or a
+            segment table, or holds no segmentation.
+    """
+    path, con = _connect(warehouse)
+    try:
+        _require_tables(con, path)
+        version = con.execute("select max(model_version) from main.segment_profiles")
+        model_version = version.fetchall()[0][0]
+        if model_version is None:
+            raise ReportError(
+                f"{path}: main.segment_profiles is empty, there is no "
+                "segmentation to report. Run `make run` first."
+            )
+        model_version = int(model_version)
+        profiles = con.execute(
+            "select * from main.segment_profiles where model_version = ? "
+            "order by segment_id",
+            [model_version],
+        ).df()
+        features = profile_features(profiles.columns)
+        selection = con.execute(
+            "select * from main.segment_model_selection where model_version = ? "
+            "order by is_chosen desc, is_eligible desc, algorithm, n_segments",
+            [model_version],
+        ).df()
+        chosen_rows = selection[selection["is_chosen"].fillna(False).astype(bool)]
+        if len(chosen_rows) != 1:
+            raise ReportError(
+                f"{path}: main.segment_model_selection has {len(chosen_rows)} "
+                f"chosen models for model_version {model_version} (expected 1). "
+                "Run `make run` first."
+            )
+        as_of, customers = con.execute(
+            "select max(as_of_date), count(*) from main.customer_segments "
+            "where model_version = ?",
+            [model_version],
+        ).fetchall()[0]
+        if as_of is None:
+            as_of = con.execute("select max(as_of_date) from main.customer_rfm")
+            as_of = as_of.fetchall()[0][0]
+        lift = con.execute(
+            "select * replace (cast(as_of_date as varchar) as as_of_date) "
+            "from main.segment_lift "
+            "order by as_of_date, horizon_days, segmentation, "
+            "purchase_rate_lift desc nulls last, segment_name"
+        ).df()
+        rfm_grid = con.execute(
+            "select r_score, fm_score, count(*) as customers, "
+            "min(rfm_segment) as rfm_segment "
+            "from main.customer_rfm group by r_score, fm_score "
+            "order by r_score, fm_score"
+        ).df()
+        rfm_summary = con.execute(
+            "select * from main.rfm_segment_summary order by segment_order"
+        ).df()
+        rfm_names = _rfm_cell_names(con, rfm_grid)
+    finally:
+        con.close()
+    return ReportData(
+        warehouse=path,
+        model_version=model_version,
+        as_of_date=str(as_of),
+        customers=int(customers),
+        chosen=_records(chosen_rows)[0],
+        selection=selection,
+        profiles=profiles,
+        features=features,
+        lift=lift,
+        rfm_grid=rfm_grid,
+        rfm_names=rfm_names,
+        rfm_summary=rfm_summary,
+    )
+
+
+def profile_features(columns: Iterable[str]) -> list[str]:
+    """Return the model features of ``segment_profiles``, in column order.
+
+    A feature F is any column ``mean_F`` with a matching ``median_F`` (the
+    list is not fixed: the report shows whatever the model used), except
+    :data:`NOT_FEATURES`.
+
+    Args:
+        columns: The column names of ``segment_profiles``.
+
+    Returns:
+        The feature names (without the ``mean_`` prefix).
+    """
+    names = list(columns)
+    return [
+        c[len("mean_") :]
+        for c in names
+        if c.startswith("mean_")
+        and f"median_{c[len('mean_') :]}" in names
+        and c[len("mean_") :] not in NOT_FEATURES
+    ]
+
+
+def _rfm_cell_names(
+    con: duckdb.DuckDBPyConnection, grid: pd.DataFrame
+) -> dict[tuple[int, int], str]:
+    """Segment name of every R x FM cell: from the seed, else from customers."""
+    names: dict[tuple[int, int], str] = {}
+    try:
+        seed = con.execute(
+            "select segment_name, r_score_min, r_score_max, fm_score_min, "
+            "fm_score_max from reference.rfm_segments"
+        ).fetchall()
+    except duckdb.Error:
+        seed = []
+    for name, r_min, r_max, fm_min, fm_max in seed:
+        for r in range(int(r_min), int(r_max) + 1):
+            for fm in range(int(fm_min), int(fm_max) + 1):
+                names[(r, fm)] = str(name)
+    for row in grid.itertuples():
+        names[(int(row.r_score), int(row.fm_score))] = str(row.rfm_segment)
+    return names
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _num(value: object, decimals: int = 0) -> str:
+    if _missing(value):
+        return "–"
+    return f"{float(value):,.{decimals}f}"
+
+
+def _int(value: object) -> str:
+    return "–" if _missing(value) else f"{int(value):,}"
+
+
+def _pct(value: object, decimals: int = 1) -> str:
+    return "–" if _missing(value) else f"{float(value) * 100:.{decimals}f}%"
+
+
+def _brl(value: object, decimals: int = 0) -> str:
+    return "–" if _missing(value) else f"R$ {float(value):,.{decimals}f}"
+
+
+def _brl_compact(value: object) -> str:
+    if _missing(value):
+        return "–"
+    number = float(value)
+    for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= size:
+            scaled = number / size
+            return f"R$ {scaled:,.{1 if abs(scaled) < 100 else 0}f} {suffix}"
+    return f"R$ {number:,.0f}"
+
+
+def _lift(value: object) -> str:
+    return "–" if _missing(value) else f"{float(value):.2f}×"
+
+
+def _feature_style(feature: str) -> tuple[str, str]:
+    """Return (label, kind) of a feature; kind picks the number format."""
+    if feature in FEATURE_STYLES:
+        return FEATURE_STYLES[feature]
+    label = feature.replace("_", " ").strip().capitalize()
+    if feature.endswith(("_share", "_rate", "_ratio")):
+        return label, "share"
+    if feature.endswith("_km"):
+        return label, "km"
+    if "days" in feature:
+        return label, "days"
+    if any(w in feature for w in ("monetary", "revenue", "spend", "value", "price")):
+        return label, "brl"
+    return label, "number"
+
+
+def _feature_value(kind: str, value: object) -> str:
+    if _missing(value):
+        return "–"
+    if kind == "share":
+        return _pct(value, 0)
+    if kind == "brl":
+        return _brl(value)
+    if kind == "days":
+        return f"{float(value):,.0f} d"
+    if kind == "km":
+        return f"{float(value):,.0f} km"
+    number = float(value)
+    return f"{number:,.2f}" if abs(number) < 100 else f"{number:,.0f}"
+
+
+def _colour(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def _mix(colour: str, weight: float) -> str:
+    """``colour`` blended with white; weight 0 = white, 1 = colour."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(255 + (c - 255) * weight) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def _z_colour(z: float | None) -> tuple[str, str]:
+    """Background and text colour of a heatmap cell of standard score z."""
+    if z is None:
+        return "#f1f1f1", "#777777"
+    weight = min(abs(z) / Z_FULL, 1.0) * 0.9
+    base = "#dd6b20" if z > 0 else "#2b6cb0"
+    return _mix(base, weight), "#ffffff" if weight > 0.55 else "#1a202c"
+
+
+def standardised_means(profiles: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Standardise every segment's mean of every feature.
+
+    z = (segment mean - overall mean) / spread, where the overall mean is the
+    customer-weighted mean of the segment means (= the mean over all
+    customers) and the spread is the root mean square of the segments'
+    deviations from it (segments count equally), so z says how far a segment
+    stands out among the segments. A feature on which all segments agree gets
+    z = 0.
+
+    Args:
+        profiles: ``segment_profiles`` rows (``customers`` and ``mean_*``).
+        features: The features (column names without ``mean_``).
+
+    Returns:
+        One row per segment (same order), one column per feature; NaN where a
+        segment's mean is missing.
+    """
+    weights = profiles["customers"].astype(float)
+    out = pd.DataFrame(index=profiles.index)
+    for feature in features:
+        means = pd.to_numeric(profiles[f"mean_{feature}"], errors="coerce")
+        known = means.notna() & (weights > 0)
+        if not known.any():
+            out[feature] = float("nan")
+            continue
+        overall = float((means[known] * weights[known]).sum() / weights[known].sum())
+        spread = math.sqrt(float(((means[known] - overall) ** 2).mean()))
+        if spread <= 1e-12 * max(1.0, abs(overall)):
+            out[feature] = means.where(~known, 0.0).where(known)
+        else:
+            out[feature] = (means - overall) / spread
+    return out
+
+
+# ------------------------------------------------------------------- sections
+
+CSS = """
+:root { --ink:#1a202c; --muted:#5a6475; --line:#e2e6ec; --bg:#f6f7f9;
+  --card:#ffffff; --accent:#2b6cb0; --warm:#dd6b20; }
+* { box-sizing: border-box; }
+body { margin:0; background:var(--bg); color:var(--ink);
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
+  Arial, "DejaVu Sans", sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 28px 28px 60px; }
+header.top { background: linear-gradient(135deg,#1e3a5f,#2b6cb0); color:#fff;
+  padding: 30px 0 26px; }
+header.top .inner { max-width:1180px; margin:0 auto; padding:0 28px; }
+header.top h1 { margin:0 0 4px; font-size:28px; font-weight:650; }
+header.top p { margin:0; opacity:.9; }
+.kpis { display:grid; grid-template-columns: repeat(auto-fit, minmax(165px,1fr));
+  gap:12px; margin-top:20px; }
+.kpi { background: rgba(255,255,255,.12); border-radius:10px; padding:12px 14px; }
+.kpi .v { font-size:22px; font-weight:650; overflow-wrap:anywhere; }
+.kpi .v.words { font-size:17px; padding-top:4px; }
+.kpi .l { font-size:12.5px; opacity:.85; }
+section { background:var(--card); border:1px solid var(--line); border-radius:12px;
+  padding:22px 24px; margin-top:22px; box-shadow:0 1px 2px rgba(0,0,0,.03); }
+h2 { margin:0 0 4px; font-size:20px; }
+h3 { margin:18px 0 8px; font-size:16px; }
+p.lead { margin:0 0 14px; color:var(--muted); }
+p.note { color:var(--muted); font-size:13px; margin:8px 0 0; }
+table { border-collapse:collapse; width:100%; font-size:13.5px; }
+th, td { padding:6px 8px; border-bottom:1px solid var(--line); text-align:right;
+  vertical-align:top; }
+th { background:#f0f3f7; font-weight:600; color:#2d3748; }
+th:first-child, td:first-child { text-align:left; }
+td.text, th.text { text-align:left; }
+th.sortable { cursor:pointer; user-select:none; }
+th.sortable::after { content:" ↕"; color:#a0aec0; font-size:11px; }
+.scroll { overflow-x:auto; }
+svg { display:block; max-width:100%; height:auto; }
+svg text { font-family: inherit; }
+.heatmap td.heat-cell { text-align:center; font-variant-numeric: tabular-nums;
+  vertical-align:middle;
+  border:2px solid #fff; white-space:nowrap; }
+.heatmap th { text-align:center; }
+.heatmap th:first-child { text-align:left; }
+.legend { display:flex; flex-wrap:wrap; gap:8px 16px; margin:8px 0;
+  font-size:13px; color:var(--muted); }
+.legend button { font:inherit; border:1px solid var(--line); background:#fff;
+  border-radius:16px; padding:2px 10px; cursor:pointer; color:var(--ink); }
+.legend button.off { opacity:.35; }
+.swatch { display:inline-block; width:11px; height:11px; border-radius:3px;
+  margin-right:6px; vertical-align:-1px; }
+.scale { display:inline-block; width:180px; height:10px; border-radius:5px;
+  vertical-align:middle; margin:0 6px;
+  background: linear-gradient(90deg,#3a76b6,#ffffff,#e07a35); }
+.rfm { max-width:760px; }
+.rfm td { text-align:center; border:2px solid #fff; font-size:12.5px;
+  line-height:1.3; height:56px; width:18%; }
+.rfm th { text-align:center; }
+.rfm td .n { font-weight:650; font-size:14px; }
+.grid2 { display:grid; grid-template-columns: minmax(0,1fr) minmax(0,1fr);
+  gap:24px; }
+table.lift th, table.lift td { padding:6px 6px; }
+table.lift td { white-space:nowrap; }
+table.lift td:first-child { white-space:normal; }
+.liftcell { text-align:right; }
+@media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
+.cards { display:grid; grid-template-columns: repeat(auto-fill, minmax(330px,1fr));
+  gap:16px; }
+.card { border:1px solid var(--line); border-radius:10px; padding:16px 18px;
+  border-top:5px solid var(--c); background:#fff; }
+.card h3 { margin:0 0 2px; }
+.card .facts { color:var(--muted); font-size:13px; margin-bottom:8px; }
+.card .label { font-size:11.5px; text-transform:uppercase; letter-spacing:.05em;
+  color:var(--muted); margin-top:10px; }
+.card .action { background:#f0f7ff; border-radius:8px; padding:8px 10px; }
+.card ul { margin:4px 0 0; padding-left:18px; font-size:13.5px; }
+.pill { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px;
+  background:#edf2f7; color:#2d3748; }
+.pill.yes { background:#e6f6ec; color:#1e6b3a; }
+.pill.no { background:#fdecec; color:#9b2c2c; }
+tr.chosen td { background:#fff8e6; font-weight:600; }
+tr.chosen td:first-child { box-shadow: inset 4px 0 0 var(--warm); }
+.liftbar { display:inline-block; height:8px; border-radius:4px; margin-right:6px;
+  vertical-align:middle; }
+code { font-size:12px; color:#4a5568; }
+footer { color:var(--muted); font-size:12.5px; margin-top:26px; }
+"""
+
+JS = """
+(function () {
+  "use strict";
+  function drawSnake() {
+    var data = JSON.parse(document.getElementById("snake-data").textContent);
+    var host = document.getElementById("snake");
+    var NS = "http://www.w3.org/2000/svg";
+    var W = 1000, H = 410, L = 150, R = 30, T = 26, B = 120;
+    var n = data.features.length;
+    var lim = 1.5;
+    data.segments.forEach(function (s) {
+      s.z.forEach(function (z) { if (z !== null) lim = Math.max(lim, Math.abs(z)); });
+    });
+    lim = Math.ceil(lim * 2 + 0.2) / 2;
+    function x(i) { return L + (n > 1 ? i * (W - L - R) / (n - 1) : (W - L - R) / 2); }
+    function y(z) { return T + (lim - z) * (H - T - B) / (2 * lim); }
+    function el(name, attrs, parent) {
+      var node = document.createElementNS(NS, name);
+      Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+      parent.appendChild(node);
+      return node;
+    }
+    var svg = el("svg", {viewBox: "0 0 " + W + " " + H, role: "img",
+      "aria-label": "Snake plot of standardised segment means"}, host);
+    for (var g = -Math.floor(lim); g <= Math.floor(lim); g += 1) {
+      el("line", {x1: L, x2: W - R, y1: y(g), y2: y(g),
+        stroke: g === 0 ? "#718096" : "#e2e6ec",
+        "stroke-width": g === 0 ? 1.2 : 1}, svg);
+      el("text", {x: L - 8, y: y(g) + 4, "text-anchor": "end", "font-size": 12,
+        fill: "#5a6475"}, svg).textContent = (g > 0 ? "+" : "") + g;
+    }
+    data.features.forEach(function (f, i) {
+      el("line", {x1: x(i), x2: x(i), y1: T, y2: H - B, stroke: "#f0f2f5"}, svg);
+      el("text", {x: x(i), y: H - B + 14, "font-size": 12, fill: "#2d3748",
+        "text-anchor": "end",
+        transform: "rotate(-35 " + x(i) + " " + (H - B + 14) + ")"},
+        svg).textContent = f;
+    });
+    var lines = [];
+    data.segments.forEach(function (s) {
+      var group = el("g", {"class": "snake-line", "data-segment": s.name}, svg);
+      var d = "";
+      s.z.forEach(function (z, i) {
+        if (z === null) return;
+        d += (d ? " L" : "M") + x(i).toFixed(1) + " " + y(z).toFixed(1);
+      });
+      el("path", {d: d, fill: "none", stroke: s.colour, "stroke-width": 2.5}, group);
+      s.z.forEach(function (z, i) {
+        if (z === null) return;
+        var dot = el("circle", {cx: x(i), cy: y(z), r: 4, fill: s.colour}, group);
+        el("title", {}, dot).textContent = s.name + " - " + data.features[i] +
+          ": " + s.labels[i] + " (" + (z > 0 ? "+" : "") + z.toFixed(2) + " sd)";
+      });
+      lines.push(group);
+    });
+    var legend = document.getElementById("snake-legend");
+    data.segments.forEach(function (s, k) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.innerHTML = '<span class="swatch"></span>';
+      b.firstChild.style.background = s.colour;
+      b.appendChild(document.createTextNode(s.name));
+      b.addEventListener("click", function () {
+        b.classList.toggle("off");
+        lines[k].style.display = b.classList.contains("off") ? "none" : "";
+      });
+      legend.appendChild(b);
+    });
+  }
+  function sortable() {
+    document.querySelectorAll("table.sortable-table").forEach(function (table) {
+      table.querySelectorAll("th.sortable").forEach(function (th, col) {
+        th.addEventListener("click", function () {
+          var body = table.tBodies[0];
+          var rows = Array.prototype.slice.call(body.rows);
+          var dir = th.dataset.dir === "desc" ? 1 : -1;
+          th.dataset.dir = dir === 1 ? "asc" : "desc";
+          var idx = th.cellIndex;
+          rows.sort(function (a, b) {
+            var x = a.cells[idx].dataset.v, y = b.cells[idx].dataset.v;
+            var nx = parseFloat(x), ny = parseFloat(y);
+            if (!isNaN(nx) && !isNaN(ny)) return dir * (nx - ny);
+            return dir * String(x).localeCompare(String(y));
+          });
+          rows.forEach(function (r) { body.appendChild(r); });
+        });
+      });
+    });
+  }
+  drawSnake();
+  sortable();
+  var errors = document.documentElement.dataset.errors;
+  document.body.dataset.rendered = errors ? "error" : "ok";
+})();
+"""
+
+ERROR_HOOK = """
+window.addEventListener("error", function (event) {
+  var root = document.documentElement;
+  root.dataset.errors = (root.dataset.errors ? root.dataset.errors + " | " : "") +
+    (event.message || "error");
+  if (document.body) document.body.dataset.rendered = "error";
+});
+"""
+
+
+def _header(data: ReportData) -> str:
+    chosen = data.chosen
+    algorithm = ALGORITHMS.get(chosen["algorithm"], chosen["algorithm"])
+    revenue = float(pd.to_numeric(data.profiles["revenue"]).fillna(0).sum())
+    kpis = [
+        (_int(data.customers), "customers segmented"),
+        (str(len(data.profiles)), "segments"),
+        (_brl_compact(revenue), "revenue of these customers"),
+        (algorithm, "chosen algorithm"),
+        (_num(chosen.get("silhouette"), 2), "silhouette (−1 to 1, higher = clearer)"),
+        (
+            _num(chosen.get("stability_ari"), 2),
+            "stability (1 = same segments on resamples)",
+        ),
+    ]
+    tiles = "".join(
+        f'<div class="kpi"><div class="v{" words" if v[:1].isalpha() else ""}">'
+        f'{_e(v)}</div><div class="l">{_e(label)}</div></div>'
+        for v, label in kpis
+    )
+    return (
+        '<header class="top"><div class="inner">'
+        "<h1>Customer segments: marketing report</h1>"
+        f"<p>Data as of <strong>{_e(data.as_of_date)}</strong> · model version "
+        f"<strong>{data.model_version}</strong> · {_e(algorithm)} with "
+        f"{int(chosen['n_segments'])} segments · Davies–Bouldin "
+        f"{_e(_num(chosen.get('davies_bouldin'), 2))} (lower = better separated) · "
+        f"Calinski–Harabasz {_e(_num(chosen.get('calinski_harabasz'), 0))} · "
+        f"smallest segment {_e(_pct(chosen.get('min_segment_share')))}</p>"
+        f'<div class="kpis">{tiles}</div></div></header>'
+    )
+
+
+def _sizes(data: ReportData) -> str:
+    rows = _records(data.profiles)
+    row_h, top, label_w, panel_w, gap = 40, 34, 230, 360, 30
+    bar_max = panel_w - 150
+    width = label_w + 2 * panel_w + gap
+    height = top + row_h * len(rows) + 8
+    top_share = max([r["customer_share"] or 0 for r in rows] + [1e-9])
+    top_rev = max([r["revenue_share"] or 0 for r in rows] + [1e-9])
+    scale = max(top_share, top_rev)
+    x_rev = label_w + panel_w + gap
+    parts = [
+        f'<svg id="sizes" viewBox="0 0 {width} {height}" role="img" '
+        'aria-label="Segment sizes: share of customers and of revenue">',
+        f'<text x="{label_w}" y="18" font-size="13" font-weight="600" '
+        'fill="#2d3748">Share of customers</text>',
+        f'<text x="{x_rev}" y="18" font-size="13" font-weight="600" '
+        'fill="#2d3748">Share of revenue</text>',
+    ]
+    for i, r in enumerate(rows):
+        y = top + i * row_h
+        colour = _colour(i)
+        share = float(r["customer_share"] or 0)
+        rev = float(r["revenue_share"] or 0)
+        w1 = round(bar_max * share / scale, 1)
+        w2 = round(bar_max * rev / scale, 1)
+        parts.append(
+            f'<text x="0" y="{y + 21}" font-size="14" fill="#1a202c">'
+            f"{_e(r['segment_name'])}</text>"
+            f'<rect class="bar bar-customers" x="{label_w}" y="{y + 6}" '
+            f'width="{w1}" height="22" rx="4" fill="{colour}">'
+            f"<title>{_e(r['segment_name'])}: {_e(_int(r['customers']))} customers "
+            f"({_e(_pct(share))})</title></rect>"
+            f'<text x="{label_w + w1 + 8}" y="{y + 22}" font-size="13" '
+            f'fill="#2d3748">{_e(_pct(share))} · {_e(_int(r["customers"]))}</text>'
+            f'<rect class="bar bar-revenue" x="{x_rev}" y="{y + 6}" width="{w2}" '
+            f'height="22" rx="4" fill="{colour}" fill-opacity="0.55" '
+            f'stroke="{colour}"><title>{_e(r["segment_name"])}: '
+            f"{_e(_brl(r['revenue']))} ({_e(_pct(rev))} of revenue)</title></rect>"
+            f'<text x="{x_rev + w2 + 8}" y="{y + 22}" font-size="13" '
+            f'fill="#2d3748">{_e(_pct(rev))} · {_e(_brl_compact(r["revenue"]))}</text>'
+        )
+    parts.append("</svg>")
+    return (
+        '<section id="sizes-section"><h2>1. How big is each segment?</h2>'
+        '<p class="lead">Share of the customers in each segment, and share of '
+        "the revenue they brought (all their purchases up to the as-of date). A "
+        "segment whose revenue bar is longer than its customer bar spends more "
+        "than the average customer.</p>"
+        f'<div class="scroll">{"".join(parts)}</div></section>'
+    )
+
+
+def _profiles(data: ReportData) -> str:
+    rows = _records(data.profiles)
+    z = standardised_means(data.profiles, data.features)
+    styles = {f: _feature_style(f) for f in data.features}
+    head = "".join(
+        f'<th><span class="swatch" style="background:{_colour(i)}"></span>'
+        f"{_e(r['segment_name'])}</th>"
+        for i, r in enumerate(rows)
+    )
+    body = []
+    for feature in data.features:
+        label, kind = styles[feature]
+        cells = []
+        for i, r in enumerate(rows):
+            value = r[f"mean_{feature}"]
+            zi = z[feature].iloc[i]
+            zi = None if _missing(zi) else float(zi)
+            bg, fg = _z_colour(zi)
+            shown = _feature_value(kind, value)
+            zt = "no data" if zi is None else f"{zi:+.2f} sd vs the other segments"
+            cells.append(
+                f'<td class="heat-cell" data-feature="{_e(feature)}" '
+                f'data-segment="{_e(r["segment_name"])}" '
+                f'style="background:{bg};color:{fg}" '
+                f'title="{_e(r["segment_name"])}, {_e(label)}: mean {_e(shown)} '
+                f'({_e(zt)})">{_e(shown)}</td>'
+            )
+        body.append(
+            f'<tr><td class="text" title="{_e(feature)}">{_e(label)}</td>'
+            f"{''.join(cells)}</tr>"
+        )
+    heatmap = (
+        '<div class="scroll"><table class="heatmap" id="heatmap"><thead><tr>'
+        f"<th>Feature (segment mean)</th>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+        '<p class="note">Colour: how far the segment’s mean stands from the '
+        "average customer, in units of the spread between segments: <span "
+        'class="scale"></span> blue = lower, orange = higher. Higher is not '
+        "always better (e.g. days since last purchase, late deliveries).</p>"
+    )
+    snake_data = {
+        "features": [styles[f][0] for f in data.features],
+        "segments": [
+            {
+                "name": str(r["segment_name"]),
+                "colour": _colour(i),
+                "z": [
+                    None if _missing(z[f].iloc[i]) else round(float(z[f].iloc[i]), 3)
+                    for f in data.features
+                ],
+                "labels": [
+                    _feature_value(styles[f][1], r[f"mean_{f}"]) for f in data.features
+                ],
+            }
+            for i, r in enumerate(rows)
+        ],
+    }
+    snake_json = json.dumps(snake_data, sort_keys=True, ensure_ascii=True)
+    snake_json = snake_json.replace("<", "\\u003c").replace(">", "\\u003e")
+    snake = (
+        "<h3>Snake plot</h3>"
+        '<p class="lead">The same standardised means as lines: each line is a '
+        "segment; points above zero are above the average customer. Click a "
+        "segment to hide or show it.</p>"
+        '<div class="legend" id="snake-legend"></div><div id="snake" '
+        'class="scroll"></div>'
+        "<noscript><p class='note'>The snake plot needs JavaScript.</p></noscript>"
+        f'<script type="application/json" id="snake-data">{snake_json}</script>'
+    )
+    table_head = "".join(
+        f'<th class="sortable">{_e(r["segment_name"])}<br>'
+        '<span style="font-weight:400">mean / median</span></th>'
+        for r in rows
+    )
+    table_rows = []
+    for feature in data.features:
+        label, kind = styles[feature]
+        cells = "".join(
+            f'<td data-v="{_e(r[f"mean_{feature}"])}">'
+            f"{_e(_feature_value(kind, r[f'mean_{feature}']))} / "
+            f"{_e(_feature_value(kind, r.get(f'median_{feature}')))}</td>"
+            for r in rows
+        )
+        table_rows.append(
+            f'<tr><td class="text" data-v="{_e(label)}">{_e(label)} '
+            f"<code>{_e(feature)}</code></td>{cells}</tr>"
+        )
+    table = (
+        "<h3>Mean and median of every feature</h3>"
+        '<div class="scroll"><table id="profile-table" class="sortable-table">'
+        f'<thead><tr><th class="sortable text">Feature</th>{table_head}</tr>'
+        f"</thead><tbody>{''.join(table_rows)}</tbody></table></div>"
+    )
+    return (
+        '<section id="profiles"><h2>2. What are the segments like?</h2>'
+        '<p class="lead">The average customer of each segment on every feature '
+        "the model used. Cells show the segment mean in the feature’s own "
+        f"units.</p>{heatmap}{snake}{table}</section>"
+    )
+
+
+def _rfm(data: ReportData) -> str:
+    counts = {
+        (int(r.r_score), int(r.fm_score)): int(r.customers)
+        for r in data.rfm_grid.itertuples()
+    }
+    total = sum(counts.values()) or 1
+    order = {
+        str(name): i for i, name in enumerate(data.rfm_summary["rfm_segment"].tolist())
+    }
+    rows = []
+    for r in range(5, 0, -1):
+        cells = []
+        for fm in range(1, 6):
+            name = data.rfm_names.get((r, fm), "")
+            n = counts.get((r, fm), 0)
+            colour = _colour(order.get(name, 0))
+            weight = 0.15 + 0.6 * min(1.0, n / total * 8)
+            cells.append(
+                f'<td class="rfm-cell" data-r="{r}" data-fm="{fm}" '
+                f'style="background:{_mix(colour, weight)}" '
+                f'title="R {r}, FM {fm}: {_e(name)}, {n:,} customers">'
+                f'<div class="n">{n:,}</div><div>{_e(name)}</div></td>'
+            )
+        rows.append(f"<tr><th>R {r}</th>{''.join(cells)}</tr>")
+    head = "".join(f"<th>FM {fm}</th>" for fm in range(1, 6))
+    summary_rows = "".join(
+        f'<tr><td class="text"><span class="swatch" style="background:'
+        f'{_colour(i)}"></span>{_e(s["rfm_segment"])}</td>'
+        f"<td>{_int(s['customers'])}</td><td>{_pct(s['customer_share'])}</td>"
+        f"<td>{_pct(s['revenue_share'])}</td>"
+        f'<td class="text">{_e(s["recommended_action"])}</td></tr>'
+        for i, s in enumerate(_records(data.rfm_summary))
+    )
+    return (
+        '<section id="rfm"><h2>3. The RFM grid</h2>'
+        '<p class="lead">The classic view for comparison: every customer scored '
+        "1-5 on recency (R, 5 = bought most recently) and on frequency and "
+        "spend combined (FM, 5 = most orders and highest spend). Each cell shows "
+        "its customers and the RFM segment it belongs to.</p>"
+        '<div class="scroll"><table class="rfm" id="rfm-grid"><thead><tr>'
+        f"<th></th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        "<h3>RFM segments</h3>"
+        '<div class="scroll"><table id="rfm-summary"><thead><tr>'
+        '<th class="text">RFM segment</th><th>Customers</th><th>Share</th>'
+        '<th>Revenue share</th><th class="text">Recommended action</th></tr>'
+        f"</thead><tbody>{summary_rows}</tbody></table></div></section>"
+    )
+
+
+def _lift_table(rows: list[dict], title: str) -> str:
+    top = max([float(r["purchase_rate_lift"] or 0) for r in rows] + [1.0])
+    body = []
+    for r in rows:
+        lift = r["purchase_rate_lift"]
+        bar = (
+            ""
+            if lift is None
+            else f'<span class="liftbar" style="width:{round(40 * float(lift) / top)}'
+            f'px;background:{"#dd6b20" if float(lift) >= 1 else "#2b6cb0"}">'
+            "</span>"
+        )
+        body.append(
+            f'<tr class="lift-row" data-segmentation="{_e(r["segmentation"])}" '
+            f'data-segment="{_e(r["segment_name"])}">'
+            f'<td class="text">{_e(r["segment_name"])}</td>'
+            f'<td title="{_e(_pct(r["customer_share"]))} of customers">'
+            f"{_int(r['customers'])}</td>"
+            f'<td title="{_e(_int(r["buyers"]))} buyers">'
+            f"{_pct(r['purchase_rate'], 2)}</td>"
+            f'<td class="liftcell">{bar}{_lift(lift)}</td>'
+            f'<td title="{_e(_brl(r["revenue_per_customer"], 2))} per customer">'
+            f"{_lift(r['revenue_lift'])}</td></tr>"
+        )
+    return (
+        f"<div><h3>{_e(title)}</h3>"
+        '<div class="scroll"><table class="lift"><thead><tr>'
+        '<th class="text">Segment</th><th>Customers</th>'
+        "<th>Bought again</th><th>Purchase lift</th>"
+        "<th>Revenue lift</th></tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div></div>"
+    )
+
+
+def _lift_section(data: ReportData) -> str:
+    intro = (
+        '<section id="lift"><h2>4. Do the segments predict who buys again?</h2>'
+        '<p class="lead">A backtest: customers were segmented with the data up to '
+        "a past date T, then we counted who bought in the following days. "
+        "“Bought again” is the share of the segment that bought; lift is that "
+        "rate divided by the rate of all customers (2.00× = twice as likely); "
+        "revenue lift compares the revenue per customer the same way (hover a "
+        "cell for the amounts). "
+        "Segments with a clear spread of lifts are more useful for targeting.</p>"
+    )
+    if data.lift.empty:
+        return (
+            intro + '<p class="note" id="lift-unavailable"><strong>Not available'
+            "</strong>: the data does not cover a long enough period before the "
+            "as-of date to run the backtest.</p></section>"
+        )
+    blocks = []
+    rows = _records(data.lift)
+    keys = sorted({(str(r["as_of_date"]), int(r["horizon_days"])) for r in rows})
+    for as_of, horizon in keys:
+        group = [
+            r
+            for r in rows
+            if str(r["as_of_date"]) == as_of and int(r["horizon_days"]) == horizon
+        ]
+        behavioural = [r for r in group if r["segmentation"] == "behavioural"]
+        rfm = [r for r in group if r["segmentation"] == "rfm"]
+        other = [r for r in group if r["segmentation"] not in ("behavioural", "rfm")]
+        tables = _lift_table(behavioural, "Behavioural segments") + _lift_table(
+            rfm, "RFM segments"
+        )
+        if other:
+            tables += _lift_table(other, "Other segmentations")
+        best = []
+        for label, part in (("behavioural", behavioural), ("RFM", rfm)):
+            lifts = [
+                float(r["purchase_rate_lift"])
+                for r in part
+                if r["purchase_rate_lift"] is not None
+            ]
+            if lifts:
+                best.append(
+                    f"best {label} segment {max(lifts):.2f}×, worst {min(lifts):.2f}×"
+                )
+        blocks.append(
+            f'<div class="lift-block" data-as-of="{_e(as_of)}" '
+            f'data-horizon="{horizon}"><h3>Segments at T = {_e(as_of)}, purchases '
+            f"in the next {horizon} days</h3>"
+            f'<p class="note">{_e("; ".join(best))}</p>'
+            f'<div class="grid2">{tables}</div></div>'
+        )
+    return intro + "".join(blocks) + "</section>"
+
+
+def _cards(data: ReportData) -> str:
+    rows = _records(data.profiles)
+    z = standardised_means(data.profiles, data.features)
+    cards = []
+    for i, r in enumerate(rows):
+        ranked = sorted(
+            (
+                (abs(float(z[f].iloc[i])), f, float(z[f].iloc[i]))
+                for f in data.features
+                if not _missing(z[f].iloc[i])
+            ),
+            key=lambda item: (-item[0], item[1]),
+        )[:3]
+        traits = "".join(
+            f"<li>{_e(_feature_style(f)[0])}: "
+            f"{_e(_feature_value(_feature_style(f)[1], r[f'mean_{f}']))} "
+            f"({'higher' if zf > 0 else 'lower'} than most segments)</li>"
+            for _, f, zf in ranked
+            if abs(zf) >= 0.5
+        )
+        cards.append(
+            f'<article class="card segment-card" style="--c:{_colour(i)}" '
+            f'data-segment-id="{_e(r["segment_id"])}">'
+            f"<h3>{_e(r['segment_name'])}</h3>"
+            f'<div class="facts">{_e(_int(r["customers"]))} customers '
+            f"({_e(_pct(r['customer_share']))}) · {_e(_pct(r['revenue_share']))} "
+            "of revenue</div>"
+            f'<div class="label">Who they are</div><div>{_e(r["description"])}</div>'
+            + (
+                f'<div class="label">Stands out on</div><ul>{traits}</ul>'
+                if traits
+                else ""
+            )
+            + '<div class="label">Recommended action</div>'
+            f'<div class="action">{_e(r["recommended_action"])}</div></article>'
+        )
+    return (
+        '<section id="segments"><h2>5. The segments and what to do</h2>'
+        '<p class="lead">One card per segment: who the customers are and the '
+        f'recommended marketing action.</p><div class="cards">{"".join(cards)}'
+        "</div></section>"
+    )
+
+
+def _yes_no(value: object) -> str:
+    if _missing(value):
+        return '<span class="pill">–</span>'
+    return (
+        '<span class="pill yes">yes</span>'
+        if value
+        else '<span class="pill no">no</span>'
+    )
+
+
+def _td(sort_value: object, shown: str) -> str:
+    """Return a cell showing ``shown`` (already HTML), sorted by ``sort_value``."""
+    return f'<td data-v="{_e(sort_value)}">{shown}</td>'
+
+
+def _selection(data: ReportData) -> str:
+    body = []
+    for r in _records(data.selection):
+        chosen = bool(r["is_chosen"])
+        body.append(
+            f'<tr class="candidate{" chosen" if chosen else ""}">'
+            f'<td class="text" data-v="{_e(r["algorithm"])}">'
+            f"{_e(ALGORITHMS.get(r['algorithm'], r['algorithm']))}"
+            f"{' ★ chosen' if chosen else ''}</td>"
+            + _td(r["n_segments"], _int(r["n_segments"]))
+            + _td(r["silhouette"], _num(r["silhouette"], 3))
+            + _td(r["davies_bouldin"], _num(r["davies_bouldin"], 3))
+            + _td(r["calinski_harabasz"], _num(r["calinski_harabasz"], 0))
+            + _td(r["stability_ari"], _num(r["stability_ari"], 3))
+            + _td(r["min_segment_share"], _pct(r["min_segment_share"]))
+            + _td(int(bool(r["is_deployable"])), _yes_no(r["is_deployable"]))
+            + _td(int(bool(r["is_eligible"])), _yes_no(r["is_eligible"]))
+            + f'<td class="text" data-v="{_e(r["parameters"])}"><code>'
+            f"{_e(r['parameters'])}</code></td></tr>"
+        )
+    rule = data.chosen.get("choice_rule") or ""
+    return (
+        '<section id="model-selection"><h2>6. How the model was chosen</h2>'
+        '<p class="lead">Every candidate tried for this model version. '
+        "Silhouette (higher is better) and Davies–Bouldin (lower is better) "
+        "measure how well separated the segments are; stability (adjusted Rand "
+        "index) how much the segments stay the same when the model is refit on "
+        "resampled customers; eligible candidates pass the minimum quality and "
+        "segment-size rules, deployable ones can score new customers. Click a "
+        "column to sort.</p>"
+        + (f'<p class="note">Choice rule: {_e(rule)}</p>' if rule else "")
+        + '<div class="scroll"><table id="selection" class="sortable-table">'
+        '<thead><tr><th class="sortable text">Algorithm</th>'
+        '<th class="sortable">k</th><th class="sortable">Silhouette</th>'
+        '<th class="sortable">Davies–Bouldin</th>'
+        '<th class="sortable">Calinski–Harabasz</th>'
+        '<th class="sortable">Stability</th>'
+        '<th class="sortable">Smallest segment</th>'
+        '<th class="sortable">Deployable</th><th class="sortable">Eligible</th>'
+        '<th class="sortable text">Parameters</th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div></section>"
+    )
+
+
+def render_html(data: ReportData) -> str:
+    """Return the report as one self-contained HTML document.
+
+    Args:
+        data: What :func:`load_report_data` read.
+
+    Returns:
+        The HTML text; the same data always gives the same text.
+    """
+    title = f"Customer segments, as of {data.as_of_date}"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title>"
+        f"<script>{ERROR_HOOK}</script><style>{CSS}</style></head>"
+        '<body data-rendered="pending">'
+        f"{_header(data)}<main>"
+        f"{_sizes(data)}{_profiles(data)}{_rfm(data)}{_lift_section(data)}"
+        f"{_cards(data)}{_selection(data)}"
+        "<footer>Olist customer segmentation · model version "
+        f"{data.model_version} · data as of {_e(data.as_of_date)}. Amounts in "
+        "Brazilian reais (R$); revenue = payments of qualifying orders.</footer>"
+        f"</main><script>{JS}</script></body></html>\n"
+    )
+
+
+def build_report(warehouse: Path | None, out: Path) -> Path:
+    """Write the marketing report of a built warehouse to ``out``.
+
+    Args:
+        warehouse: The DuckDB file (opened read-only); None = default
+            (``$OLIST_DUCKDB_PATH`` or ``warehouse/olist.duckdb``).
+        out: The HTML file to write; its folder is created.
+
+    Returns:
+        ``out``.
+
+    Raises:
+        ReportError: The warehouse is missing or lacks a table the report
+            needs (the message names it and says to run ``make run``).
+    """
+    text = render_html(load_report_data(warehouse))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def check_report(html_file: Path) -> PageReport:
+    """Open a report in headless Chromium; return its errors and final DOM.
+
+    Args:
+        html_file: The HTML file.
+
+    Returns:
+        What Chromium saw: console errors, uncaught exceptions, failed or
+        external requests, the ``rendered`` marker (``"ok"`` once the
+        report's script has drawn everything) and the DOM.
+
+    Raises:
+        chromium.ChromiumError: No Chromium (run ``make chromium``) or it
+            failed.
+    """
+    return chromium.inspect_page(html_file)
+
+
+def screenshot(html_file: Path, png: Path) -> Path:
+    """Write a full-page PNG of the report (headless Chromium ``--screenshot``).
+
+    Args:
+        html_file: The HTML file.
+        png: The PNG to write.
+
+    Returns:
+        ``png``.
+
+    Raises:
+        chromium.ChromiumError: No Chromium (run ``make chromium``) or it
+            wrote no image.
+    """
+    return chromium.screenshot(html_file, png)
