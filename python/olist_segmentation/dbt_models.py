@@ -288,7 +288,9 @@ def segment_ids_of(
     return pd.Series(labels).map(label_to_id).to_numpy()
 
 
-def backtest_assignments(features: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
+def backtest_assignments(
+    features: pd.DataFrame, selection: pd.DataFrame
+) -> pd.DataFrame:
     """Segments of customers as of a past date, for the lift table.
 
     The chosen candidate (same algorithm, number of segments and settings)
@@ -305,9 +307,11 @@ def backtest_assignments(features: pd.DataFrame, selection: pd.DataFrame) -> pd.
     if len(features) < 10 * int(chosen["n_segments"]):
         _log(f"lift: only {len(features)} customers before the past date: no lift")
         return pd.DataFrame(
-            {"customer_unique_id": pd.Series(dtype="object"),
-             "segment_id": pd.Series(dtype="int64"),
-             "segment_name": pd.Series(dtype="object")}
+            {
+                "customer_unique_id": pd.Series(dtype="object"),
+                "segment_id": pd.Series(dtype="int64"),
+                "segment_name": pd.Series(dtype="object"),
+            }
         )
     pipeline = seg.fit_pipeline(
         features, chosen["algorithm"], int(chosen["n_segments"]), config
