@@ -39,9 +39,10 @@ $(SAMPLE_DIR)/.complete: $(BIN)/.installed python/olist_segmentation/generate.py
 
 data: $(SAMPLE_DIR)/.complete  ## generate the synthetic sample into data/sample
 
-run: install  ## install, generate the sample when used, build everything, summarise
+run: install  ## install, generate the sample when used, build, summarise, write the report
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
 	$(BIN)/olist-seg build
+	$(BIN)/olist-seg report --out $(REPORT_DIR)/segments.html
 
 summary: install  ## print the summary of the last build
 	$(BIN)/olist-seg summary

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 #: The repository root: where dbt_project.yml and profiles.yml live.
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -21,7 +22,16 @@ DEFAULT_DATA_DIR = PROJECT_DIR / "data" / "sample"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "olist.duckdb"
 
 #: The marts a build must leave behind, in the order the summary shows them.
-MARTS = ("customers", "customer_rfm", "rfm_score_thresholds", "rfm_segment_summary")
+MARTS = (
+    "customers",
+    "customer_rfm",
+    "rfm_score_thresholds",
+    "rfm_segment_summary",
+    "customer_segments",
+    "segment_profiles",
+    "segment_model_selection",
+    "segment_lift",
+)
 
 
 def _float(value: object) -> float | None:
@@ -111,6 +121,8 @@ class WarehouseSummary:
     thresholds: dict[str, list[tuple[int, float | None, float | None]]] = field(
         default_factory=dict
     )
+    model: str = ""
+    behavioural: list[tuple[int, str, int, float, float]] = field(default_factory=list)
 
     def render(self) -> str:
         """Return the summary as a short plain-text report."""
@@ -130,6 +142,18 @@ class WarehouseSummary:
             lines.append(
                 f"  {name:<20}{customers:>10,}{share:>8.1%}{revenue_share:>9.1%}"
             )
+        if self.behavioural:
+            lines += ["", f"Behavioural segments ({self.model}):"]
+            width = max(len(name) for _, name, _, _, _ in self.behavioural) + 2
+            lines.append(
+                f"  {'id':>3} {'segment':<{width}}{'customers':>10}{'share':>8}"
+                f"{'revenue':>9}"
+            )
+            for segment_id, name, customers, share, revenue in self.behavioural:
+                lines.append(
+                    f"  {segment_id:>3} {name:<{width}}{customers:>10,}"
+                    f"{share:>8.1%}{revenue:>9.1%}"
+                )
         return "\n".join(lines)
 
 
@@ -186,6 +210,22 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
             thresholds.setdefault(metric, []).append(
                 (int(score), _float(lower), _float(upper))
             )
+        chosen = con.execute(
+            "select s.model_version, s.algorithm, s.n_segments, s.silhouette, "
+            "s.stability_ari from main.segment_model_selection as s "
+            "inner join (select max(model_version) as v from main.customer_segments)"
+            " as c on s.model_version = c.v where s.is_chosen"
+        ).fetchone()
+        model = (
+            f"model version {chosen[0]}: {chosen[1]}, k={chosen[2]}, "
+            f"silhouette {chosen[3]:.3f}, stability ARI {chosen[4]:.3f}"
+            if chosen
+            else ""
+        )
+        behavioural = con.execute(
+            "select segment_id, segment_name, customers, customer_share, "
+            "revenue_share from main.segment_profiles order by segment_id"
+        ).fetchall()
     finally:
         con.close()
     return WarehouseSummary(
@@ -194,4 +234,41 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
         rows=rows,
         segments=[(n, int(c), float(s or 0), float(r or 0)) for n, c, s, r in segments],
         thresholds=thresholds,
+        model=model,
+        behavioural=[
+            (int(i), n, int(c), float(s or 0), float(r or 0))
+            for i, n, c, s, r in behavioural
+        ],
     )
+
+
+def read_segment_inputs(warehouse: Path) -> tuple[pd.DataFrame, str]:
+    """Return the customer features and the latest model's settings (JSON).
+
+    Raises:
+        WarehouseError: The warehouse is missing, locked or not built.
+    """
+    if not warehouse.exists():
+        raise WarehouseError(f"No warehouse at {warehouse}. Run `make run` first.")
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.IOException as error:
+        raise WarehouseError(f"Cannot open {warehouse}: {error}") from error
+    try:
+        features = con.execute(
+            "select * from intermediate.int_customer_features "
+            "order by customer_unique_id"
+        ).df()
+        settings = con.execute(
+            "select settings from main.segment_model_selection where is_chosen "
+            "order by model_version desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException as error:
+        raise WarehouseError(
+            f"{warehouse} lacks the segment tables: run `make run` first."
+        ) from error
+    finally:
+        con.close()
+    if settings is None:
+        raise WarehouseError(f"{warehouse} has no segment model: run `make run`.")
+    return features, settings[0]

@@ -1,9 +1,11 @@
-"""Command line: ``olist-seg build | summary | report | generate``.
+"""Command line: ``olist-seg build | summary | report | segment | generate``.
 
 ``olist-seg build`` runs ``dbt build`` on a folder of the nine Kaggle CSVs
 (``--data-dir``, env ``OLIST_DATA_DIR``, default the generated sample) into a
 DuckDB file (``--warehouse``, env ``OLIST_DUCKDB_PATH``, default
 ``warehouse/olist.duckdb``) and prints a summary of the marts.
+``olist-seg segment`` reruns the model selection on a built warehouse's
+features in this process and prints it (``--out`` writes the assignments).
 ``olist-seg report`` writes the marketing report (one HTML file) of a built
 warehouse, and optionally a PNG screenshot of it.
 """
@@ -11,11 +13,12 @@ warehouse, and optionally a PNG screenshot of it.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
 
-from olist_segmentation import build, generate, report
+from olist_segmentation import build, generate, report, segmentation
 from olist_segmentation.chromium import ChromiumError
 
 
@@ -44,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
         "the latest qualifying purchase)",
     )
 
+    run.add_argument(
+        "--refit",
+        action="store_true",
+        help="fit a new segment model version (default: reuse the frozen model "
+        "and only score customers)",
+    )
+
     summary = commands.add_parser("summary", help="print the marts' summary")
     summary.add_argument("--warehouse", type=Path, help="DuckDB file")
 
@@ -68,6 +78,22 @@ def _parser() -> argparse.ArgumentParser:
         help="also write a full-page PNG of the report (needs chromium)",
     )
 
+    segment = commands.add_parser(
+        "segment",
+        help="run the model selection on a built warehouse's features, in this "
+        "process, and print it (writes nothing unless --out)",
+    )
+    segment.add_argument("--warehouse", type=Path, help="DuckDB file")
+    segment.add_argument(
+        "--k-values", type=int, nargs="+", help="numbers of segments to try"
+    )
+    segment.add_argument(
+        "--algorithms", nargs="+", choices=segmentation.ALGORITHMS, help="families"
+    )
+    segment.add_argument(
+        "--out", type=Path, help="CSV of customer_unique_id,segment (chosen model)"
+    )
+
     commands.add_parser(
         "generate",
         help="write the synthetic sample (see `olist-seg generate --help`)",
@@ -84,10 +110,14 @@ def _build(args: argparse.Namespace) -> int:
             f"No data in {data_dir}: generating the synthetic sample.", file=sys.stderr
         )
         generate.main(["--out", str(data_dir)])
-    dbt_vars = {"as_of_date": args.as_of_date} if args.as_of_date else None
+    dbt_vars: dict[str, object] = {}
+    if args.as_of_date:
+        dbt_vars["as_of_date"] = args.as_of_date
+    if args.refit:
+        dbt_vars["segment_refit"] = True
     started = time.perf_counter()
     result = build.run_dbt(
-        ["build"], data_dir, Path(env["OLIST_DUCKDB_PATH"]), dbt_vars
+        ["build"], data_dir, Path(env["OLIST_DUCKDB_PATH"]), dbt_vars or None
     )
     seconds = time.perf_counter() - started
     if result.returncode != 0:
@@ -111,6 +141,37 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _segment(args: argparse.Namespace) -> int:
+    path = Path(build.dbt_environment(warehouse=args.warehouse)["OLIST_DUCKDB_PATH"])
+    features, settings = build.read_segment_inputs(path)
+    config = segmentation.SegmentConfig.from_json(settings)
+    overrides: dict[str, object] = {}
+    if args.k_values:
+        overrides["k_values"] = tuple(args.k_values)
+    if args.algorithms:
+        overrides["algorithms"] = tuple(args.algorithms)
+    config = dataclasses.replace(config, **overrides)
+    started = time.perf_counter()
+    candidates = segmentation.select_model(features, config, progress=print)
+    ranking = segmentation.choose(candidates, config)
+    best = candidates[ranking[0]]
+    print(
+        f"\nChosen: {best.algorithm} with {best.n_segments} segments "
+        f"({time.perf_counter() - started:.1f} s, {len(features):,} customers)"
+    )
+    if args.out:
+        pipeline = segmentation.fit_pipeline(
+            features, best.algorithm, best.n_segments, config
+        )
+        labels = pipeline.predict(segmentation.feature_matrix(features, config))
+        ids = segmentation.initial_segment_ids(labels, best.n_segments)
+        features.assign(segment=[ids[label] for label in labels])[
+            ["customer_unique_id", "segment"]
+        ].to_csv(args.out, index=False)
+        print(f"Assignments written to {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     argv = sys.argv[1:] if argv is None else argv
@@ -122,9 +183,15 @@ def main(argv: list[str] | None = None) -> int:
             return _build(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "segment":
+            return _segment(args)
         print(build.warehouse_summary(args.warehouse).render())
         return 0
-    except (build.WarehouseError, ChromiumError) as error:
+    except (
+        build.WarehouseError,
+        ChromiumError,
+        segmentation.SegmentationError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
