@@ -104,7 +104,7 @@ class SegmentConfig:
     agglomerative_sample: int = 8_000
     min_stability: float = 0.8
     min_share: float = 0.02
-    n_init: int = 4
+    n_init: int = 10
     clip_quantiles: tuple[float, float] = (0.005, 0.995)
     skew_threshold: float = 1.0
     gmm_reg_covar: float = 0.01
