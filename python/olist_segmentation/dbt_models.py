@@ -234,7 +234,15 @@ def model_definitions(
         last = older[older["model_version"] == older["model_version"].max()]
         names = dict(zip(last["segment_id"], last["segment_name"], strict=True))
         kept = {int(i): names[i] for i in z_centres.index if i in names}
-    definitions = naming.define_segments(z_centres, medians, overall, shares, kept)
+    definitions = naming.define_segments(
+        z_centres,
+        medians,
+        overall,
+        shares,
+        kept,
+        segment_means=raw.groupby(segment_ids).mean(),
+        overall_means=raw.mean().to_dict(),
+    )
     frame = pd.DataFrame(
         [
             {
@@ -331,6 +339,8 @@ def backtest_assignments(
         raw.groupby(segment_ids).median(),
         raw.median().to_dict(),
         pd.Series(segment_ids).value_counts(normalize=True).to_dict(),
+        segment_means=raw.groupby(segment_ids).mean(),
+        overall_means=raw.mean().to_dict(),
     )
     names = {d.segment_id: d.segment_name for d in definitions}
     frame = pd.DataFrame(

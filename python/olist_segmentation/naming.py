@@ -65,8 +65,24 @@ FORMATS = {
     "distance_to_sao_paulo_km": lambda v: f"{v:,.0f} km",
 }
 
+#: Features described by their mean: their median hides the difference
+#: (most customers sit at 0 or 1, or at one order).
+DESCRIBED_BY_MEAN = frozenset(
+    {
+        "frequency",
+        "credit_card_share",
+        "boleto_share",
+        "voucher_share",
+        "late_delivery_share",
+        "avg_review_score",
+        "distinct_category_count",
+        "avg_installments",
+    }
+)
+
 #: Traits by (feature, +1 for high / -1 for low). ``{segment}`` and
-#: ``{overall}`` in descriptions are the segment's and everyone's medians.
+#: ``{overall}`` in descriptions are the segment's and everyone's medians
+#: (means for :data:`DESCRIBED_BY_MEAN`).
 TRAITS: dict[tuple[str, int], Trait] = {
     ("recency_days", 1): Trait(
         "Lapsed",
@@ -82,7 +98,7 @@ TRAITS: dict[tuple[str, int], Trait] = {
     ),
     ("frequency", 1): Trait(
         "Repeat buyers",
-        "placed {segment} orders on average (everyone: {overall})",
+        "placed {segment} orders (everyone: {overall})",
         "Loyalty programme: early access, free-shipping thresholds, "
         "referral rewards; ask them for reviews.",
     ),
@@ -105,12 +121,12 @@ TRAITS: dict[tuple[str, int], Trait] = {
     ),
     ("avg_installments", 1): Trait(
         "Instalment payers",
-        "pay in {segment} instalments on average (everyone: {overall})",
+        "pay in {segment} instalments (everyone: {overall})",
         "Advertise interest-free instalments; time offers to payday.",
     ),
     ("avg_installments", -1): Trait(
         "Pay up front",
-        "pay in {segment} instalments on average (everyone: {overall})",
+        "pay in {segment} instalments (everyone: {overall})",
         "Cash discounts (boleto or Pix) rather than instalment offers.",
     ),
     ("credit_card_share", 1): Trait(
@@ -131,13 +147,13 @@ TRAITS: dict[tuple[str, int], Trait] = {
     ),
     ("avg_review_score", -1): Trait(
         "Unhappy",
-        "gave an average review of {segment} stars (everyone: {overall})",
+        "gave {segment} stars on average (everyone: {overall})",
         "Service recovery first: apologise, solve the open problem, offer "
         "a goodwill coupon; no sales message until then.",
     ),
     ("avg_review_score", 1): Trait(
         "Delighted",
-        "gave an average review of {segment} stars (everyone: {overall})",
+        "gave {segment} stars on average (everyone: {overall})",
         "Ask for reviews and referrals; feature them in testimonials.",
     ),
     ("late_delivery_share", 1): Trait(
@@ -185,7 +201,7 @@ TRAITS: dict[tuple[str, int], Trait] = {
 
 FALLBACK = Trait(
     "Typical customers",
-    "close to the average customer on every feature",
+    "are close to the average customer on every feature",
     "Standard lifecycle communication; test offers on this group first.",
 )
 
@@ -215,6 +231,8 @@ def define_segments(
     overall_medians: Mapping[str, float],
     shares: Mapping[int, float],
     kept_names: Mapping[int, str] | None = None,
+    segment_means: pd.DataFrame | None = None,
+    overall_means: Mapping[str, float] | None = None,
 ) -> list[SegmentDefinition]:
     """Name, describe and give an action to every segment.
 
@@ -228,6 +246,9 @@ def define_segments(
         shares: Share of customers per segment_id.
         kept_names: Names that segments keep from an earlier model version;
             new names never repeat them.
+        segment_means: Like ``segment_medians``, with means; used for the
+            features of :data:`DESCRIBED_BY_MEAN` when given.
+        overall_means: Everyone's mean per feature.
 
     Returns:
         One definition per segment, by segment_id; names are unique.
@@ -242,10 +263,19 @@ def define_segments(
         sentences = []
         for _, feature, trait in traits[:3]:
             show = FORMATS.get(feature, _plain)
+            by_mean = (
+                feature in DESCRIBED_BY_MEAN
+                and segment_means is not None
+                and overall_means is not None
+            )
+            segment_value = (segment_means if by_mean else segment_medians).loc[
+                segment_id, feature
+            ]
+            overall_value = (overall_means if by_mean else overall_medians)[feature]
             sentences.append(
                 trait.description.format(
-                    segment=show(float(segment_medians.loc[segment_id, feature])),
-                    overall=show(float(overall_medians[feature])),
+                    segment=show(float(segment_value)),
+                    overall=show(float(overall_value)),
                 )
             )
         if not sentences:
