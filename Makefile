@@ -63,8 +63,10 @@ chromium:  ## install headless Chromium (Debian package) when none is found
 	elif command -v apt-get >/dev/null 2>&1; then \
 		echo "No Chromium found: apt-get install chromium"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y --no-install-recommends chromium \
-		|| { apt-get update && apt-get install -y --no-install-recommends chromium; }; \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo apt-get install -y --no-install-recommends chromium \
+		|| { $$sudo apt-get update \
+			&& $$sudo apt-get install -y --no-install-recommends chromium; }; \
 	else \
 		echo "No Chromium found and no apt-get: install Chromium or Google Chrome," \
 			"then set OLIST_CHROMIUM to its binary." >&2; \
