@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from olist_segmentation import dbt_models
+
 from conftest import Build, build_or_fail
 from oracle import rfm_from_csv
 
@@ -53,3 +55,42 @@ def test_rfm_values_equal_independent_computation(real_build: Build) -> None:
         mart["monetary"].astype(float), expected["monetary"], atol=0.005
     )
     assert (mart["as_of_date"] == pd.Timestamp("2018-09-04")).all()
+
+
+def test_segment_tables_cover_every_customer(real_build: Build) -> None:
+    segments = real_build.query(
+        "select customer_unique_id, segment_id from main.customer_segments "
+        "order by customer_unique_id"
+    )
+    assert len(segments) == segments["customer_unique_id"].nunique() == 94_990
+    selection = real_build.query("select * from main.segment_model_selection")
+    assert selection["algorithm"].nunique() == 3
+    assert selection["is_chosen"].sum() == 1
+    chosen = selection[selection["is_chosen"]].iloc[0]
+    assert chosen["stability_ari"] >= 0.8
+    profiles = real_build.query("select * from main.segment_profiles")
+    assert len(profiles) == chosen["n_segments"]
+    assert profiles["customers"].sum() == 94_990
+    assert profiles["segment_name"].is_unique
+    # the SQL scoring equals scikit-learn's predict on the real data too
+    features = real_build.query(
+        "select * from intermediate.int_customer_features order by customer_unique_id"
+    )
+    pipeline, config = dbt_models.fitted_pipeline(features, chosen)
+    centres = real_build.query("select * from main.segment_model_centres")
+    python = dbt_models.segment_ids_of(pipeline, features, config, centres)
+    assert (python == segments["segment_id"].to_numpy()).all()
+
+
+def test_lift_backtest_uses_the_90_days_before_the_as_of_date(
+    real_build: Build,
+) -> None:
+    lift = real_build.query("select * from main.segment_lift")
+    assert set(lift["segmentation"]) == {"behavioural", "rfm"}
+    assert (lift["as_of_date"] == pd.Timestamp("2018-06-06")).all()
+    sizes = lift.groupby("segmentation")["customers"].sum()
+    assert sizes["behavioural"] == sizes["rfm"] == 77_742
+    rfm = lift[lift["segmentation"] == "rfm"].set_index("segment_name")
+    # recent, frequent, high-value customers buy again more than lost ones
+    assert rfm.loc["Champions", "purchase_rate_lift"] > 1
+    assert rfm.loc["Lost", "purchase_rate_lift"] < 1
