@@ -187,6 +187,26 @@ def model_centres(
     return seg.centres_frame(pipeline, config, version, ids)
 
 
+def _define(
+    features: pd.DataFrame,
+    config: seg.SegmentConfig,
+    segment_ids: np.ndarray,
+    z_centres: pd.DataFrame,
+    kept: dict[int, str] | None = None,
+) -> list[naming.SegmentDefinition]:
+    """Name and describe segments from their members' feature values."""
+    raw = features[list(config.features)].astype(float)
+    return naming.define_segments(
+        z_centres,
+        raw.groupby(segment_ids).median(),
+        raw.median().to_dict(),
+        pd.Series(segment_ids).value_counts(normalize=True).to_dict(),
+        kept,
+        segment_means=raw.groupby(segment_ids).mean(),
+        overall_means=raw.mean().to_dict(),
+    )
+
+
 DEFINITION_COLUMNS = (
     "model_version",
     "segment_id",
@@ -214,17 +234,7 @@ def model_definitions(
         return empty_frame(DEFINITION_COLUMNS)
     pipeline, config = fitted_pipeline(features, chosen)
     current = centres[centres["model_version"] == version]
-    label_to_id = dict(
-        current[["cluster_label", "segment_id"]]
-        .drop_duplicates()
-        .itertuples(index=False, name=None)
-    )
-    x = seg.feature_matrix(features, config)
-    segment_ids = pd.Series(pipeline.predict(x)).map(label_to_id).to_numpy()
-    raw = features[list(config.features)].astype(float)
-    medians = raw.groupby(segment_ids).median()
-    overall = raw.median().to_dict()
-    shares = pd.Series(segment_ids).value_counts(normalize=True).to_dict()
+    segment_ids = segment_ids_of(pipeline, features, config, current)
     z_centres = current.pivot(index="segment_id", columns="feature", values="centre")[
         list(config.features)
     ]
@@ -234,15 +244,7 @@ def model_definitions(
         last = older[older["model_version"] == older["model_version"].max()]
         names = dict(zip(last["segment_id"], last["segment_name"], strict=True))
         kept = {int(i): names[i] for i in z_centres.index if i in names}
-    definitions = naming.define_segments(
-        z_centres,
-        medians,
-        overall,
-        shares,
-        kept,
-        segment_means=raw.groupby(segment_ids).mean(),
-        overall_means=raw.mean().to_dict(),
-    )
+    definitions = _define(features, config, segment_ids, z_centres, kept)
     frame = pd.DataFrame(
         [
             {
@@ -333,15 +335,7 @@ def backtest_assignments(
     z_centres = pd.DataFrame(
         centres, columns=list(config.features), index=[ids[i] for i in range(k)]
     ).sort_index()
-    raw = features[list(config.features)].astype(float)
-    definitions = naming.define_segments(
-        z_centres,
-        raw.groupby(segment_ids).median(),
-        raw.median().to_dict(),
-        pd.Series(segment_ids).value_counts(normalize=True).to_dict(),
-        segment_means=raw.groupby(segment_ids).mean(),
-        overall_means=raw.mean().to_dict(),
-    )
+    definitions = _define(features, config, segment_ids, z_centres)
     names = {d.segment_id: d.segment_name for d in definitions}
     frame = pd.DataFrame(
         {
