@@ -20,7 +20,7 @@ REPORT_DIR ?= reports
 
 .DEFAULT_GOAL := help
 .PHONY: help install data run build summary report screenshot chromium test lint \
-	format benchmark clean
+	format benchmark clean stability drift refit
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,18 @@ run: install  ## install, generate the sample when used, build, summarise, write
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
 	$(BIN)/olist-seg build
 	$(BIN)/olist-seg report --out $(REPORT_DIR)/segments.html
+
+stability: install  ## measure the refresh interval (minutes on the real data), write the report
+	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
+	$(BIN)/olist-seg stability --report $(REPORT_DIR)/segments.html
+
+drift: install  ## rebuild with the frozen model and say whether a refit is due
+	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
+	$(BIN)/olist-seg drift
+
+refit: install  ## fit a new segment model version (ids and names are kept where segments match)
+	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
+	$(BIN)/olist-seg build --refit
 
 summary: install  ## print the summary of the last build
 	$(BIN)/olist-seg summary

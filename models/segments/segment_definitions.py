@@ -12,6 +12,4 @@ def model(dbt, session):
         previous = session.execute(f"select * from {dbt.this}").df()
     else:
         previous = dbt_models.empty_frame(dbt_models.DEFINITION_COLUMNS)
-    return dbt_models.model_definitions(
-        features, selection, centres, previous
-    )
+    return dbt_models.model_definitions(features, selection, centres, previous)

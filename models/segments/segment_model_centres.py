@@ -12,6 +12,4 @@ def model(dbt, session):
         previous = session.execute(f"select * from {dbt.this}").df()
     else:
         previous = dbt_models.empty_frame(segmentation.CENTRE_COLUMNS)
-    return dbt_models.model_centres(
-        features, selection, transforms, previous
-    )
+    return dbt_models.model_centres(features, selection, transforms, previous)

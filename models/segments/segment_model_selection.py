@@ -18,6 +18,8 @@ def model(dbt, session):
         "segment_silhouette_sample": dbt.config.get("segment_silhouette_sample"),
         "segment_min_stability": dbt.config.get("segment_min_stability"),
         "segment_min_share": dbt.config.get("segment_min_share"),
+        "segment_stability_subsample": dbt.config.get("segment_stability_subsample"),
+        "segment_silhouette_tolerance": dbt.config.get("segment_silhouette_tolerance"),
         "segment_match_max_distance": dbt.config.get("segment_match_max_distance"),
         "segment_refit": dbt.config.get("segment_refit"),
     }

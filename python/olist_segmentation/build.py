@@ -157,6 +157,28 @@ class WarehouseSummary:
         return "\n".join(lines)
 
 
+def connect(warehouse: Path | None = None) -> tuple[Path, duckdb.DuckDBPyConnection]:
+    """Open the warehouse read-only.
+
+    Raises:
+        WarehouseError: The file does not exist or another process holds it
+            open for writing.
+    """
+    path = Path(dbt_environment(warehouse=warehouse)["OLIST_DUCKDB_PATH"])
+    if not path.exists():
+        raise WarehouseError(
+            f"No warehouse at {path}. Build it first: `make run` "
+            "(or `olist-seg build`)."
+        )
+    try:
+        return path, duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as error:
+        raise WarehouseError(
+            f"Cannot open {path}: {error}. Another process (a BI tool, a "
+            "running build) may hold it open for writing; close it and retry."
+        ) from error
+
+
 def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
     """Read row counts, score bands and segment sizes from a built warehouse.
 
@@ -170,19 +192,7 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
         WarehouseError: The file does not exist, is locked by another
             process, or lacks a mart (run ``make run`` first).
     """
-    path = Path(dbt_environment(warehouse=warehouse)["OLIST_DUCKDB_PATH"])
-    if not path.exists():
-        raise WarehouseError(
-            f"No warehouse at {path}. Build it first: `make run` "
-            "(or `olist-seg build`)."
-        )
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as error:
-        raise WarehouseError(
-            f"Cannot open {path}: {error}. Another process (a BI tool, a "
-            "running build) may hold it open for writing; close it and retry."
-        ) from error
+    path, con = connect(warehouse)
     try:
         rows = {}
         for mart in MARTS:
@@ -272,3 +282,131 @@ def read_segment_inputs(warehouse: Path) -> tuple[pd.DataFrame, str]:
     if settings is None:
         raise WarehouseError(f"{warehouse} has no segment model: run `make run`.")
     return features, settings[0]
+
+
+def _table(
+    con: duckdb.DuckDBPyConnection, sql: str, path: Path, hint: str
+) -> pd.DataFrame:
+    try:
+        return con.execute(sql).df()
+    except duckdb.CatalogException as error:
+        raise WarehouseError(f"{path} lacks a table ({error}). {hint}") from error
+
+
+def stability_summary(warehouse: Path | None = None) -> str:
+    """Return the refresh-interval recommendation of a warehouse as text.
+
+    Raises:
+        WarehouseError: The warehouse is missing, locked or has no
+            simulation (run ``make stability``).
+    """
+    path, con = connect(warehouse)
+    hint = "Run `make stability` (olist-seg stability) first."
+    try:
+        recommendation = _table(
+            con,
+            "select * from main.stability_recommendation "
+            "order by population, ari_threshold",
+            path,
+            hint,
+        )
+        intervals = _table(
+            con,
+            "select i.* from main.stability_intervals as i inner join "
+            "main.stability_recommendation as r on i.population = r.population "
+            "and i.ari_threshold = r.ari_threshold where r.is_default_threshold "
+            "order by i.population, i.start_date",
+            path,
+            hint,
+        )
+        model = con.execute(
+            "select any_value(algorithm), any_value(n_segments), "
+            "any_value(model_version) from main.stability_ari"
+        ).fetchone()
+    finally:
+        con.close()
+    return render_stability(recommendation, intervals, model)
+
+
+def _weeks(weeks: int, lower_bound: bool) -> str:
+    return f"{'>= ' if lower_bound else ''}{weeks} week{'s' if weeks != 1 else ''}"
+
+
+def render_stability(
+    recommendation: pd.DataFrame, intervals: pd.DataFrame, model: tuple[object, ...]
+) -> str:
+    """Render the recommendation and the per-start-date intervals as text."""
+    main = recommendation[
+        recommendation["is_default_threshold"]
+        & (recommendation["population"] == "all_customers")
+    ].iloc[0]
+    interval = int(main["recommended_interval_weeks"])
+    lines = [
+        f"Refresh-interval simulation: {model[0]} with {model[1]} segments "
+        f"(model version {model[2]}), {int(main['start_dates'])} start dates.",
+        "",
+        f"Recommended refresh interval: "
+        f"{_weeks(interval, bool(main['is_lower_bound']))} "
+        f"({int(main['refits_per_year'])} refits a year): the frozen model keeps "
+        f"ARI >= {main['ari_threshold']:g} against a refit for that long from "
+        "every start date.",
+        "",
+        f"  {'population':<16}{'threshold':>10}{'interval':>14}{'range':>14}"
+        f"{'refits/yr':>11}",
+    ]
+    for row in recommendation.itertuples():
+        weeks = _weeks(int(row.recommended_interval_weeks), bool(row.is_lower_bound))
+        lines.append(
+            f"  {row.population:<16}{row.ari_threshold:>10g}{weeks:>14}"
+            f"{f'{row.recommended_interval_weeks}-{row.longest_interval_weeks} wk':>14}"
+            f"{int(row.refits_per_year):>11}"
+        )
+    lines += ["", f"  Per start date (threshold {main['ari_threshold']:g}):"]
+    for row in intervals.itertuples():
+        lines.append(
+            f"  {row.population:<16}{str(row.start_date)[:10]:>12}"
+            f"{_weeks(int(row.interval_weeks), bool(row.is_censored)):>14}"
+            f"   lowest ARI {row.lowest_ari:.3f}"
+        )
+    return "\n".join(lines)
+
+
+def drift_summary(warehouse: Path | None = None) -> tuple[str, bool]:
+    """Return the production drift check as text, and whether a refit is due.
+
+    Raises:
+        WarehouseError: The warehouse is missing, locked or not built.
+    """
+    path, con = connect(warehouse)
+    hint = "Run `make run` (or `make drift`) first."
+    try:
+        check = _table(con, "select * from main.segment_refit_check", path, hint)
+        drift = _table(
+            con, "select * from main.segment_drift order by psi desc", path, hint
+        )
+    finally:
+        con.close()
+    row = check.iloc[0]
+    lines = [
+        f"Drift check of model version {row['model_version']} (trained as of "
+        f"{str(row['trained_as_of_date'])[:10]}, checked as of "
+        f"{str(row['as_of_date'])[:10]}, {row['weeks_since_training']} weeks; "
+        f"{row['customers']:,} customers, {row['new_customers']:,} new):",
+        "",
+        f"  ARI frozen vs refit   {row['ari_frozen_vs_refit']:.3f} "
+        f"(refit below {row['ari_threshold']:g})",
+        f"  largest PSI           {row['max_psi']:.3f} {row['max_psi_feature']} "
+        f"(refit at {row['psi_threshold']:g})",
+        "",
+        f"  {'feature':<26}{'PSI':>8}  {'level':<12}{'KS':>7}"
+        f"{'training mean':>15}{'current mean':>14}",
+    ]
+    for d in drift.itertuples():
+        lines.append(
+            f"  {d.feature:<26}{d.psi:>8.3f}  {d.drift_level:<12}{d.ks_statistic:>7.3f}"
+            f"{d.reference_mean:>15,.2f}{d.current_mean:>14,.2f}"
+        )
+    lines += ["", ("REFIT DUE. " if row["is_refit_due"] else "") + row["verdict"]]
+    if row["is_refit_due"]:
+        lines.append("Refit with `olist-seg build --refit` (or `make refit`).")
+    return "\n".join(lines), bool(row["is_refit_due"])

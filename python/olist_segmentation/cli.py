@@ -1,4 +1,4 @@
-"""Command line: ``olist-seg build | summary | report | segment | generate``.
+"""Command line: ``olist-seg build | summary | report | segment | stability | drift``.
 
 ``olist-seg build`` runs ``dbt build`` on a folder of the nine Kaggle CSVs
 (``--data-dir``, env ``OLIST_DATA_DIR``, default the generated sample) into a
@@ -8,6 +8,10 @@ DuckDB file (``--warehouse``, env ``OLIST_DUCKDB_PATH``, default
 features in this process and prints it (``--out`` writes the assignments).
 ``olist-seg report`` writes the marketing report (one HTML file) of a built
 warehouse, and optionally a PNG screenshot of it.
+``olist-seg stability`` runs the refresh-interval simulation (``dbt build
+--selector stability``), prints the recommended interval and writes the
+report. ``olist-seg drift`` builds and prints the production drift check:
+is a refit of the frozen model due?
 """
 
 from __future__ import annotations
@@ -21,6 +25,23 @@ from pathlib import Path
 from olist_segmentation import build, generate, report, segmentation
 from olist_segmentation.chromium import ChromiumError
 
+#: Exit status of ``olist-seg drift --fail-if-due`` when a refit is due.
+EXIT_REFIT_DUE = 3
+
+
+def _data_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the nine Kaggle CSVs (default: $OLIST_DATA_DIR or "
+        "data/sample, generated when missing)",
+    )
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        help="DuckDB file (default: $OLIST_DUCKDB_PATH or warehouse/olist.duckdb)",
+    )
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -30,17 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("build", help="run `dbt build` and print a summary")
-    run.add_argument(
-        "--data-dir",
-        type=Path,
-        help="folder of the nine Kaggle CSVs (default: $OLIST_DATA_DIR or "
-        "data/sample, generated when missing)",
-    )
-    run.add_argument(
-        "--warehouse",
-        type=Path,
-        help="DuckDB file (default: $OLIST_DUCKDB_PATH or warehouse/olist.duckdb)",
-    )
+    _data_arguments(run)
     run.add_argument(
         "--as-of-date",
         help="reference date YYYY-MM-DD of recency (default: the day after "
@@ -94,6 +105,56 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="CSV of customer_unique_id,segment (chosen model)"
     )
 
+    stability_cmd = commands.add_parser(
+        "stability",
+        help="measure how long the segmentation stays valid (refresh-interval "
+        "simulation) and write the report",
+    )
+    _data_arguments(stability_cmd)
+    stability_cmd.add_argument(
+        "--threshold",
+        type=float,
+        help="ARI the frozen model must keep against a refit (default: var "
+        "stability_ari_threshold, 0.8)",
+    )
+    stability_cmd.add_argument(
+        "--start-dates",
+        nargs="+",
+        metavar="YYYY-MM-DD",
+        help="start dates of the simulation (default: var stability_start_dates)",
+    )
+    stability_cmd.add_argument(
+        "--horizon-weeks",
+        type=int,
+        help="weeks after each start date (default: var stability_horizon_weeks)",
+    )
+    stability_cmd.add_argument(
+        "--report",
+        type=Path,
+        default=Path("reports/segments.html"),
+        help="report to write (default: reports/segments.html)",
+    )
+
+    drift_cmd = commands.add_parser(
+        "drift",
+        help="build with the frozen model and say whether a refit is due",
+    )
+    _data_arguments(drift_cmd)
+    drift_cmd.add_argument(
+        "--as-of-date", help="check as of this date YYYY-MM-DD (default: latest)"
+    )
+    drift_cmd.add_argument(
+        "--no-build",
+        action="store_true",
+        help="print the check of the last build instead of building",
+    )
+    drift_cmd.add_argument(
+        "--fail-if-due",
+        action="store_true",
+        help=f"exit with status {EXIT_REFIT_DUE} when a refit is due (for cron "
+        "or CI alerts)",
+    )
+
     commands.add_parser(
         "generate",
         help="write the synthetic sample (see `olist-seg generate --help`)",
@@ -102,35 +163,77 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _build(args: argparse.Namespace) -> int:
+def _run_build(
+    args: argparse.Namespace, dbt_args: list[str], dbt_vars: dict[str, object]
+) -> tuple[int, Path]:
+    """Run one dbt build; return its exit code and the warehouse path."""
     env = build.dbt_environment(args.data_dir, args.warehouse)
     data_dir = Path(env["OLIST_DATA_DIR"])
+    warehouse = Path(env["OLIST_DUCKDB_PATH"])
     if data_dir == build.DEFAULT_DATA_DIR.resolve() and not data_dir.exists():
         print(
             f"No data in {data_dir}: generating the synthetic sample.", file=sys.stderr
         )
         generate.main(["--out", str(data_dir)])
+    started = time.perf_counter()
+    result = build.run_dbt(dbt_args, data_dir, warehouse, dbt_vars or None)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        print(
+            f"\ndbt build failed (exit {result.returncode}) after {seconds:.1f} s: "
+            "see the errors above. Tables that were not rebuilt keep their "
+            "previous contents.",
+            file=sys.stderr,
+        )
+    else:
+        print(f"\ndbt build finished in {seconds:.1f} s on {data_dir}\n")
+    return result.returncode, warehouse
+
+
+def _build(args: argparse.Namespace) -> int:
     dbt_vars: dict[str, object] = {}
     if args.as_of_date:
         dbt_vars["as_of_date"] = args.as_of_date
     if args.refit:
         dbt_vars["segment_refit"] = True
-    started = time.perf_counter()
-    result = build.run_dbt(
-        ["build"], data_dir, Path(env["OLIST_DUCKDB_PATH"]), dbt_vars or None
-    )
-    seconds = time.perf_counter() - started
-    if result.returncode != 0:
-        print(
-            f"\ndbt build failed (exit {result.returncode}) after {seconds:.1f} s: "
-            "see the errors above. Marts that were not rebuilt keep their "
-            "previous contents.",
-            file=sys.stderr,
-        )
-        return result.returncode
-    print(f"\ndbt build finished in {seconds:.1f} s on {data_dir}\n")
-    print(build.warehouse_summary(Path(env["OLIST_DUCKDB_PATH"])).render())
+    code, warehouse = _run_build(args, ["build"], dbt_vars)
+    if code == 0:
+        print(build.warehouse_summary(warehouse).render())
+    return code
+
+
+def _stability(args: argparse.Namespace) -> int:
+    dbt_vars: dict[str, object] = {}
+    if args.threshold is not None:
+        dbt_vars["stability_ari_threshold"] = args.threshold
+    if args.start_dates:
+        dbt_vars["stability_start_dates"] = args.start_dates
+    if args.horizon_weeks is not None:
+        dbt_vars["stability_horizon_weeks"] = args.horizon_weeks
+    code, warehouse = _run_build(args, ["build", "--selector", "stability"], dbt_vars)
+    if code != 0:
+        return code
+    print(build.stability_summary(warehouse))
+    out = report.build_report(warehouse, args.report)
+    print(f"\nReport written to {out}")
     return 0
+
+
+def _drift(args: argparse.Namespace) -> int:
+    if args.no_build:
+        warehouse = Path(
+            build.dbt_environment(warehouse=args.warehouse)["OLIST_DUCKDB_PATH"]
+        )
+    else:
+        dbt_vars: dict[str, object] = {"segment_refit": False}
+        if args.as_of_date:
+            dbt_vars["as_of_date"] = args.as_of_date
+        code, warehouse = _run_build(args, ["build"], dbt_vars)
+        if code != 0:
+            return code
+    text, due = build.drift_summary(warehouse)
+    print(text)
+    return EXIT_REFIT_DUE if due and args.fail_if_due else 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -185,6 +288,10 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command == "segment":
             return _segment(args)
+        if args.command == "stability":
+            return _stability(args)
+        if args.command == "drift":
+            return _drift(args)
         print(build.warehouse_summary(args.warehouse).render())
         return 0
     except (

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from olist_segmentation import naming
+from olist_segmentation import naming, stability
 from olist_segmentation import segmentation as seg
 
 _FITS: dict[tuple[object, ...], Pipeline] = {}
@@ -346,3 +346,113 @@ def backtest_assignments(
     )
     _log(f"lift: {k} segments fitted on {len(frame):,} customers as of the past date")
     return frame[columns]
+
+
+# --------------------------------------------------------------------------
+# Refresh interval and drift (olist_segmentation.stability).
+
+
+def stability_ari(
+    features: pd.DataFrame,
+    grid: pd.DataFrame,
+    selection: pd.DataFrame,
+    start_dates: object,
+) -> pd.DataFrame:
+    """Rows of ``stability_ari``.
+
+    The latest model version's hyper-parameters are fitted at each start
+    date and frozen (M0), then compared with refits at each horizon.
+    """
+    chosen = stability.ChosenModel.from_selection(selection)
+    _log(
+        f"stability: {chosen.algorithm} with {chosen.n_segments} segments, "
+        f"{grid['start_date'].nunique()} start dates, "
+        f"{grid['as_of_date'].nunique()} as-of dates, {len(features):,} feature rows"
+    )
+    dates = start_dates if isinstance(start_dates, list | tuple) else None
+    return stability.simulate(features, grid, chosen, dates, progress=_log)
+
+
+def stability_drift(
+    features: pd.DataFrame, grid: pd.DataFrame, selection: pd.DataFrame
+) -> pd.DataFrame:
+    """Rows of ``stability_drift``: PSI and KS of each model feature."""
+    chosen = stability.ChosenModel.from_selection(selection)
+    return stability.drift_over_time(features, grid, chosen.config.features)
+
+
+def _training(trained: pd.DataFrame) -> tuple[int, object]:
+    if len(trained) != 1:
+        raise seg.SegmentationError(
+            f"int_segment_training_as_of_date has {len(trained)} rows instead of "
+            "1: the model version that scores customer_segments has no chosen "
+            "candidate in segment_model_selection (check the var "
+            "segment_model_version)."
+        )
+    row = trained.iloc[0]
+    return int(row["model_version"]), row["as_of_date"]
+
+
+DRIFT_CHECK_COLUMNS = (
+    "model_version",
+    "trained_as_of_date",
+    "as_of_date",
+    "feature",
+    "psi",
+    "drift_level",
+    "is_drifted",
+    "ks_statistic",
+    "reference_mean",
+    "current_mean",
+    "reference_missing_share",
+    "current_missing_share",
+)
+
+
+def segment_drift(
+    current: pd.DataFrame,
+    training: pd.DataFrame,
+    trained: pd.DataFrame,
+    selection: pd.DataFrame,
+    psi_threshold: object,
+) -> pd.DataFrame:
+    """Rows of ``segment_drift``: each feature today vs at training time."""
+    version, trained_as_of = _training(trained)
+    chosen = stability.ChosenModel.from_selection(selection, version)
+    if current.empty:
+        raise seg.SegmentationError("int_customer_features is empty: nothing to check")
+    drift = stability.feature_drift(training, current, chosen.config.features)
+    threshold = float(psi_threshold)  # type: ignore[arg-type]
+    drift = drift.assign(
+        model_version=version,
+        trained_as_of_date=pd.Timestamp(trained_as_of),
+        as_of_date=pd.Timestamp(current["as_of_date"].iloc[0]),
+        is_drifted=drift["psi"] >= threshold,
+    )
+    return drift[list(DRIFT_CHECK_COLUMNS)]
+
+
+def segment_refit_check(
+    features: pd.DataFrame,
+    segments: pd.DataFrame,
+    drift: pd.DataFrame,
+    trained: pd.DataFrame,
+    training_features: pd.DataFrame,
+    selection: pd.DataFrame,
+    get: Callable[[str], object],
+) -> pd.DataFrame:
+    """Return the ``segment_refit_check`` row: is a refit due, and why."""
+    version, trained_as_of = _training(trained)
+    chosen = stability.ChosenModel.from_selection(selection, version)
+    thresholds = stability.DriftThresholds.from_vars(get)
+    check = stability.refit_check(
+        features,
+        segments,
+        drift,
+        chosen,
+        trained_as_of,
+        set(training_features["customer_unique_id"]),
+        thresholds,
+    )
+    _log(f"drift check: {check['verdict'].iloc[0]}")
+    return check

@@ -88,7 +88,12 @@ class SegmentConfig:
         min_stability: Lowest stability ARI a chosen model may have.
         min_share: Smallest share of customers a chosen model's segments may
             have.
-        n_init: K-means initialisations per fit.
+        n_init: K-means initialisations per fit (the Gaussian mixture
+            starts once, from k-means).
+        stability_subsample: Share of customers each stability fit sees (a
+            different random subsample per seed).
+        silhouette_tolerance: Silhouettes this close to the best count as
+            tied; the more stable of tied candidates is chosen.
         clip_quantiles: Lower and upper quantile each feature is clipped at.
         skew_threshold: Features more skewed than this get ``log1p``.
         gmm_reg_covar: Variance floor of the Gaussian mixture (scaled units).
@@ -105,6 +110,8 @@ class SegmentConfig:
     min_stability: float = 0.8
     min_share: float = 0.02
     n_init: int = 10
+    stability_subsample: float = 0.8
+    silhouette_tolerance: float = 0.01
     clip_quantiles: tuple[float, float] = (0.005, 0.995)
     skew_threshold: float = 1.0
     gmm_reg_covar: float = 0.01
@@ -133,6 +140,10 @@ class SegmentConfig:
             problems.append("segment_min_stability must be between 0 and 1")
         if not 0 <= self.min_share < 1:
             problems.append("segment_min_share must be between 0 and 1")
+        if not 0 <= self.silhouette_tolerance < 1:
+            problems.append("segment_silhouette_tolerance must be in [0, 1)")
+        if not 0 < self.stability_subsample <= 1:
+            problems.append("segment_stability_subsample must be in (0, 1]")
         if problems:
             raise SegmentationError(
                 "Segmentation settings: " + "; ".join(problems) + ". Fix: correct "
@@ -158,6 +169,8 @@ class SegmentConfig:
             "silhouette_sample": "segment_silhouette_sample",
             "min_stability": "segment_min_stability",
             "min_share": "segment_min_share",
+            "stability_subsample": "segment_stability_subsample",
+            "silhouette_tolerance": "segment_silhouette_tolerance",
             "match_max_distance": "segment_match_max_distance",
         }
         values: dict[str, object] = {}
@@ -390,6 +403,13 @@ def _stability(labels_per_seed: Sequence[np.ndarray]) -> float:
     return float(np.mean(scores)) if scores else 1.0
 
 
+def _subsample(n: int, share: float, seed: int) -> np.ndarray:
+    """Return sorted indexes of a seeded random subsample of ``share * n``."""
+    rng = np.random.default_rng(seed)
+    size = max(1, min(n, round(share * n)))
+    return np.sort(rng.choice(n, size=size, replace=False))
+
+
 def select_model(
     features: pd.DataFrame,
     config: SegmentConfig,
@@ -398,9 +418,13 @@ def select_model(
     """Fit and score every candidate algorithm and number of segments.
 
     The preparation and scaling are fitted once (they do not depend on the
-    algorithm); each candidate is fitted once per seed. Metrics come from
-    the first seed's fit, stability is the mean pairwise ARI over the seeds,
-    all on every customer except the silhouette (a fixed random sample).
+    algorithm). Metrics come from the fit on every customer with the first
+    seed (the model :func:`fit_pipeline` deploys), on every customer except
+    the silhouette (a fixed random sample). Stability is the mean pairwise
+    ARI, on every customer, of fits on a different random subsample
+    (``stability_subsample``) with each seed: a model whose segments change
+    with a small change of the data or of the seed is not stable (Ward's
+    tree is always built on a seeded subsample).
 
     Args:
         features: One row per customer with the ``config.features`` columns.
@@ -433,11 +457,17 @@ def select_model(
                     tree, sample = trees[seed]
                     labels = nearest_centre(z, cut_ward_tree(tree, sample, k))
                 else:
-                    labels = (
-                        make_estimator(algorithm, k, seed, config).fit(z).predict(z)
-                    )
+                    subsample = _subsample(len(z), config.stability_subsample, seed)
+                    estimator = make_estimator(algorithm, k, seed, config)
+                    labels = estimator.fit(z[subsample]).predict(z)
                 labels_per_seed.append(labels)
-            labels = labels_per_seed[0]
+            labels = (
+                labels_per_seed[0]
+                if algorithm == "agglomerative_ward"
+                else make_estimator(algorithm, k, config.seeds[0], config)
+                .fit(z)
+                .predict(z)
+            )
             silhouette, davies_bouldin, calinski = _metrics(z, labels, silhouette_index)
             shares = np.bincount(labels, minlength=k) / len(labels)
             candidate = Candidate(
@@ -477,19 +507,23 @@ def _estimator_parameters(
 
 #: The choice rule, stored with every selection row.
 CHOICE_RULE = (
-    "Eligible: stability ARI >= {min_stability} across seeds and every "
-    "segment >= {min_share:.0%} of customers. Chosen: the eligible candidate "
-    "with the highest silhouette; ties go to fewer segments, then to the "
-    "algorithm listed first. When none is eligible, the most stable candidate."
+    "Eligible: stability ARI >= {min_stability} across seeds and random "
+    "subsamples and every "
+    "segment >= {min_share:.0%} of customers. Chosen: among the eligible "
+    "candidates within {tolerance:g} of the best silhouette, the most stable; "
+    "ties go to fewer segments, then to the algorithm listed first. When none "
+    "is eligible, the most stable candidate."
 )
 
 
 def choose(candidates: Sequence[Candidate], config: SegmentConfig) -> list[int]:
     """Rank candidates by the choice rule; return indexes, chosen first.
 
-    Eligible candidates (stable and without tiny segments) come first, by
-    descending silhouette, then fewer segments, then algorithm order; the
-    others follow by descending stability, then silhouette.
+    Eligible candidates (stable and without tiny segments) whose silhouette
+    is within ``silhouette_tolerance`` of the best eligible one come first,
+    the most stable first (then fewer segments, then algorithm order); the
+    other eligible ones follow by descending silhouette; the ineligible ones
+    last, by descending stability, then silhouette.
     """
     order = {name: i for i, name in enumerate(ALGORITHMS)}
 
@@ -500,12 +534,16 @@ def choose(candidates: Sequence[Candidate], config: SegmentConfig) -> list[int]:
             and not math.isnan(c.silhouette)
         )
 
+    best = max((c.silhouette for c in candidates if eligible(c)), default=math.inf)
+
     def key(i: int) -> tuple[object, ...]:
         c = candidates[i]
         silhouette = -1.0 if math.isnan(c.silhouette) else c.silhouette
+        if eligible(c) and silhouette >= best - config.silhouette_tolerance:
+            return (0, -c.stability_ari, c.n_segments, order[c.algorithm])
         if eligible(c):
-            return (0, -silhouette, c.n_segments, order[c.algorithm])
-        return (1, -c.stability_ari, -silhouette, c.n_segments, order[c.algorithm])
+            return (1, -silhouette, c.n_segments, order[c.algorithm])
+        return (2, -c.stability_ari, -silhouette, c.n_segments, order[c.algorithm])
 
     return sorted(range(len(candidates)), key=key)
 
@@ -520,7 +558,9 @@ def selection_table(
     ranking = choose(candidates, config)
     rank_of = {index: rank + 1 for rank, index in enumerate(ranking)}
     rule = CHOICE_RULE.format(
-        min_stability=config.min_stability, min_share=config.min_share
+        min_stability=config.min_stability,
+        min_share=config.min_share,
+        tolerance=config.silhouette_tolerance,
     )
     rows = []
     for i, c in enumerate(candidates):

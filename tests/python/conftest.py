@@ -63,3 +63,47 @@ def sample_build(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """One `dbt build` of the sample into its own warehouse file."""
     warehouse = tmp_path_factory.mktemp("warehouse") / "olist.duckdb"
     return build_or_fail(sample_dir, warehouse)
+
+
+#: The refresh-interval simulation of the test sample: short, to stay fast.
+STABILITY_VARS = {
+    "stability_start_dates": ["2017-06-05", "2017-09-04", "2017-12-04", "2018-03-05"],
+    "stability_horizon_weeks": 6,
+}
+#: The as-of date the `stability_build` model is trained at (a start date).
+EARLY_AS_OF_DATE = "2017-12-04"
+
+
+@dataclass
+class StabilityBuild:
+    """A warehouse whose model was trained early, then rebuilt with the
+    refresh-interval simulation at the latest date (so the drift check
+    must say a refit is due)."""
+
+    build: Build
+    early: Build
+
+
+@pytest.fixture(scope="session")
+def stability_build(
+    sample_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> StabilityBuild:
+    """Train at EARLY_AS_OF_DATE, keep a copy, then `make stability` later."""
+    root = tmp_path_factory.mktemp("stability")
+    warehouse = root / "olist.duckdb"
+    early = build_or_fail(sample_dir, warehouse, as_of_date=EARLY_AS_OF_DATE)
+    snapshot = root / "early.duckdb"
+    shutil.copy(warehouse, snapshot)
+    result = run_dbt(
+        ["build", "--selector", "stability"],
+        sample_dir,
+        warehouse,
+        STABILITY_VARS,
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    return StabilityBuild(
+        Build(sample_dir, warehouse, output),
+        Build(sample_dir, snapshot, early.output),
+    )

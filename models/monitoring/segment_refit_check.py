@@ -1,0 +1,30 @@
+"""Is a refit of the frozen segment model due? One row with the verdict.
+
+Compares the frozen model's segments (customer_segments) with a refit on
+today's features (same hyper-parameters) by ARI, reads the features' PSI
+from segment_drift and the model's age.
+"""
+
+
+def model(dbt, session):
+    """Return the segment_refit_check row."""
+    from olist_segmentation import dbt_models
+
+    # dbt passes a config key to a Python model only when it is read with a
+    # literal dbt.config.get("...") call.
+    settings = {
+        "stability_ari_threshold": dbt.config.get("stability_ari_threshold"),
+        "drift_psi_threshold": dbt.config.get("drift_psi_threshold"),
+        "segment_refresh_interval_weeks": dbt.config.get(
+            "segment_refresh_interval_weeks"
+        ),
+    }
+    features = dbt.ref("int_customer_features").order("customer_unique_id").df()
+    segments = dbt.ref("customer_segments").df()
+    drift = dbt.ref("segment_drift").df()
+    trained_customers = dbt.ref("int_segment_training_features").df()
+    trained = dbt.ref("int_segment_training_as_of_date").df()
+    selection = dbt.ref("segment_model_selection").df()
+    return dbt_models.segment_refit_check(
+        features, segments, drift, trained, trained_customers, selection, settings.get
+    )

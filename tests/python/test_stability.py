@@ -1,0 +1,398 @@
+"""The refresh-interval simulation and the production drift check.
+
+Real dbt builds of the generated sample: `stability_build` trains the model
+as of 2017-12-04, then runs `dbt build --selector stability` as of the
+latest date with 4 start dates and 6 weekly horizons.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from olist_segmentation import build as build_module
+from olist_segmentation import cli, stability
+from olist_segmentation import segmentation as seg
+
+from conftest import EARLY_AS_OF_DATE, STABILITY_VARS, Build, StabilityBuild
+
+# --------------------------------------------------------------------------
+# PSI: arithmetic on known distributions.
+
+
+def test_psi_is_zero_for_the_same_distribution() -> None:
+    values = np.arange(1000, dtype=float)
+    assert stability.psi(values, values.copy()) == 0.0
+    assert stability.psi(values, values[::-1].copy()) == 0.0
+
+
+def test_psi_of_a_shift_into_one_decile_matches_the_formula() -> None:
+    reference = np.arange(1000, dtype=float)  # 10% per decile
+    current = np.full(500, 5.0)  # everyone in the lowest decile
+    floor = stability.PSI_FLOOR
+    expected = (1 - 0.1) * math.log(1 / 0.1) + 9 * (floor - 0.1) * math.log(floor / 0.1)
+    assert stability.psi(reference, current) == pytest.approx(expected)
+    assert stability.drift_level(expected) == "significant"
+
+
+def test_psi_counts_missing_values_as_their_own_bin() -> None:
+    reference = np.arange(1000, dtype=float)
+    current = np.concatenate([reference, np.full(1000, np.nan)])  # half missing
+    floor = stability.PSI_FLOOR
+    # each decile halves (0.1 -> 0.05); the missing bin goes 0 -> 0.5
+    expected = 10 * (0.05 - 0.1) * math.log(0.05 / 0.1) + (0.5 - floor) * math.log(
+        0.5 / floor
+    )
+    assert stability.psi(reference, current) == pytest.approx(expected)
+
+
+def test_psi_bins_merge_on_a_feature_with_one_dominant_value() -> None:
+    reference = np.array([1.0] * 97 + [2.0, 3.0, 4.0])  # frequency: 97% buy once
+    assert list(stability.psi_bin_edges(reference)) == [1.0]  # deciles all 1
+    same_shares = np.array([1.0] * 970 + [2.0] * 10 + [3.0] * 10 + [4.0] * 10)
+    assert stability.psi(reference, same_shares) == pytest.approx(0.0)
+
+
+def test_drift_levels_follow_the_usual_bands() -> None:
+    assert [stability.drift_level(v) for v in (0.0, 0.099, 0.1, 0.249, 0.25)] == [
+        "stable",
+        "stable",
+        "moderate",
+        "moderate",
+        "significant",
+    ]
+
+
+# --------------------------------------------------------------------------
+# The simulation's tables.
+
+
+def test_a_plain_build_leaves_the_simulation_out(sample_build: Build) -> None:
+    tables = set(
+        sample_build.query("select table_name from information_schema.tables")[
+            "table_name"
+        ]
+    )
+    assert "segment_refit_check" in tables
+    assert not {t for t in tables if t.startswith("stability_")}
+
+
+def test_grid_has_every_start_date_and_horizon(stability_build: StabilityBuild) -> None:
+    b = stability_build.build
+    grid = b.query("select * from intermediate.int_stability_as_of_dates")
+    data_end = b.query("select as_of_date from intermediate.int_as_of_date").iloc[0, 0]
+    starts = pd.to_datetime(STABILITY_VARS["stability_start_dates"])
+    weeks = STABILITY_VARS["stability_horizon_weeks"]
+    expected = {
+        (s, w)
+        for s in starts
+        for w in range(weeks + 1)
+        if s + pd.Timedelta(days=7 * w) <= pd.Timestamp(data_end)
+    }
+    got = set(
+        zip(pd.to_datetime(grid["start_date"]), grid["horizon_weeks"], strict=True)
+    )
+    assert got == expected
+    assert len(got) >= 4 * 5
+
+
+def test_features_over_many_dates_equal_the_mart_definition(
+    stability_build: StabilityBuild,
+) -> None:
+    """One pass over all dates gives the same rows as int_customer_features
+    built with as_of_date = that date."""
+    early = stability_build.early.query(
+        "select * from intermediate.int_customer_features order by customer_unique_id"
+    )
+    many = stability_build.build.query(
+        "select * from intermediate.int_stability_features "
+        f"where as_of_date = date '{EARLY_AS_OF_DATE}' order by customer_unique_id"
+    )
+    assert len(early) > 100
+    pd.testing.assert_frame_equal(
+        early.reset_index(drop=True), many[early.columns].reset_index(drop=True)
+    )
+
+
+def test_ari_table_populations_and_identity_at_the_start(
+    stability_build: StabilityBuild,
+) -> None:
+    b = stability_build.build
+    ari = b.query("select * from main.stability_ari")
+    counts = b.query(
+        "select as_of_date, count(*) as n from intermediate.int_stability_features "
+        "group by as_of_date"
+    ).set_index("as_of_date")["n"]
+    grid_rows = b.query("select count(*) from intermediate.int_stability_as_of_dates")
+    assert len(ari) == 2 * grid_rows.iloc[0, 0]
+    start = ari[ari["horizon_weeks"] == 0]
+    assert (start["ari"] == 1.0).all()
+    everyone = ari[ari["population"] == "all_customers"]
+    assert (
+        everyone["customers"].to_numpy() == counts[everyone["as_of_date"]].to_numpy()
+    ).all()
+    # customers known at the start are all still there at every horizon
+    known = ari[ari["population"] == "known_at_start"].merge(
+        start[start["population"] == "known_at_start"][["start_date", "customers"]],
+        on="start_date",
+        suffixes=("", "_at_start"),
+    )
+    assert (known["customers"] == known["customers_at_start"]).all()
+    assert (ari["ari"] <= 1.0 + 1e-9).all()
+    assert ari["ari"].min() < 1.0  # something does move over the horizons
+
+
+def test_ari_equals_an_independent_fit_of_m0_and_the_refit(
+    stability_build: StabilityBuild,
+) -> None:
+    b = stability_build.build
+    start, weeks = pd.Timestamp("2017-12-04"), 6
+    later = start + pd.Timedelta(weeks=weeks)
+    features = b.query(
+        "select * from intermediate.int_stability_features "
+        f"where as_of_date in (date '{start.date()}', date '{later.date()}') "
+        "order by as_of_date, customer_unique_id"
+    )
+    chosen = stability.ChosenModel.from_selection(
+        b.query("select * from main.segment_model_selection")
+    )
+    dates = pd.to_datetime(features["as_of_date"])
+    at_start = features[dates == start]
+    at_later = features[dates == later].reset_index(drop=True)
+    m0 = seg.fit_pipeline(at_start, chosen.algorithm, chosen.n_segments, chosen.config)
+    refit = seg.fit_pipeline(
+        at_later, chosen.algorithm, chosen.n_segments, chosen.config
+    )
+    x = seg.feature_matrix(at_later, chosen.config)
+    frozen_labels, refit_labels = m0.predict(x), refit.predict(x)
+    known = at_later["customer_unique_id"].isin(set(at_start["customer_unique_id"]))
+    stored = b.query(
+        "select population, ari from main.stability_ari "
+        f"where start_date = date '{start.date()}' and horizon_weeks = {weeks}"
+    ).set_index("population")["ari"]
+    assert stored["all_customers"] == pytest.approx(
+        adjusted_rand_score(frozen_labels, refit_labels)
+    )
+    assert stored["known_at_start"] == pytest.approx(
+        adjusted_rand_score(frozen_labels[known], refit_labels[known])
+    )
+
+
+def _intervals_oracle(ari: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    rows = []
+    for (start, population), g in ari.groupby(["start_date", "population"]):
+        below = sorted(g.loc[g["ari"] < threshold, "horizon_weeks"])
+        interval = below[0] - 1 if below else int(g["horizon_weeks"].max())
+        rows.append((start, population, interval, not below))
+    return pd.DataFrame(
+        rows, columns=["start_date", "population", "interval_weeks", "is_censored"]
+    )
+
+
+def test_recommendation_is_the_shortest_interval_over_start_dates(
+    stability_build: StabilityBuild,
+) -> None:
+    b = stability_build.build
+    ari = b.query("select * from main.stability_ari")
+    recommendation = b.query("select * from main.stability_recommendation")
+    assert sorted(recommendation["ari_threshold"].unique()) == [0.7, 0.8, 0.9]
+    assert len(recommendation) == 6
+    for row in recommendation.itertuples():
+        oracle = _intervals_oracle(ari, row.ari_threshold)
+        oracle = oracle[oracle["population"] == row.population]
+        shortest = oracle["interval_weeks"].min()
+        assert row.recommended_interval_weeks == shortest
+        assert row.spread_weeks == oracle["interval_weeks"].max() - shortest
+        assert row.start_dates == 4
+        assert row.refits_per_year == math.ceil(52 / max(shortest, 1))
+        limiting = oracle.sort_values(["interval_weeks", "start_date"]).iloc[0]
+        assert pd.Timestamp(row.limiting_start_date) == pd.Timestamp(
+            limiting["start_date"]
+        )
+        assert row.is_lower_bound == bool(limiting["is_censored"])
+        assert row.is_default_threshold == (row.ari_threshold == 0.8)
+    # a stricter threshold never gives a longer interval
+    everyone = recommendation[recommendation["population"] == "all_customers"]
+    intervals = everyone.sort_values("ari_threshold")["recommended_interval_weeks"]
+    assert intervals.is_monotonic_decreasing
+
+
+def test_drift_table_is_zero_at_the_start_and_matches_psi(
+    stability_build: StabilityBuild,
+) -> None:
+    b = stability_build.build
+    drift = b.query("select * from main.stability_drift")
+    features = seg.SegmentConfig.from_json(
+        b.query("select settings from main.segment_model_selection limit 1").iloc[0, 0]
+    ).features
+    assert set(drift["feature"]) == set(features)
+    assert (drift.loc[drift["horizon_weeks"] == 0, "psi"] == 0).all()
+    row = drift[
+        (drift["horizon_weeks"] == 6) & (drift["feature"] == "recency_days")
+    ].iloc[0]
+    values = b.query(
+        "select as_of_date, recency_days from intermediate.int_stability_features "
+        f"where as_of_date in (date '{row['start_date'].date()}', "
+        f"date '{row['as_of_date'].date()}')"
+    )
+    dates = pd.to_datetime(values["as_of_date"])
+    reference = values[dates == pd.Timestamp(row["start_date"])]
+    current = values[dates == pd.Timestamp(row["as_of_date"])]
+    assert row["psi"] == pytest.approx(
+        stability.psi(
+            reference["recency_days"].to_numpy(float),
+            current["recency_days"].to_numpy(float),
+        )
+    )
+    assert row["psi"] > 0
+
+
+def test_a_start_date_after_the_data_stops_the_simulation(
+    stability_build: StabilityBuild, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "olist.duckdb"
+    shutil.copy(stability_build.build.warehouse, warehouse)
+    result = build_module.run_dbt(
+        ["run", "--select", "int_stability_as_of_dates", "stability_ari"],
+        stability_build.build.data_dir,
+        warehouse,
+        {"stability_start_dates": ["2018-03-05", "2019-06-03"]},
+        capture=True,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "2019-06-03" in output
+    assert "stability_start_dates" in output
+
+
+def test_stability_summary_states_the_recommendation(
+    stability_build: StabilityBuild,
+) -> None:
+    b = stability_build.build
+    row = b.query(
+        "select * from main.stability_recommendation "
+        "where is_default_threshold and population = 'all_customers'"
+    ).iloc[0]
+    text = build_module.stability_summary(b.warehouse)
+    weeks = int(row["recommended_interval_weeks"])
+    bound = ">= " if row["is_lower_bound"] else ""
+    assert f"Recommended refresh interval: {bound}{weeks} week" in text
+    assert f"({int(row['refits_per_year'])} refits a year)" in text
+
+
+# --------------------------------------------------------------------------
+# The production drift check.
+
+
+def test_drift_check_right_after_training_says_no_refit(sample_build: Build) -> None:
+    check = sample_build.query("select * from main.segment_refit_check")
+    assert len(check) == 1
+    row = check.iloc[0]
+    assert row["ari_frozen_vs_refit"] == pytest.approx(1.0)
+    assert row["max_psi"] == pytest.approx(0.0)
+    assert row["weeks_since_training"] == 0
+    assert row["new_customers"] == 0
+    assert not row["is_refit_due"]
+    assert row["verdict"].startswith("no refit due")
+    drift = sample_build.query("select * from main.segment_drift")
+    assert (drift["psi"] == 0).all()
+    assert not drift["is_drifted"].any()
+
+
+def test_drift_check_says_due_for_a_model_trained_months_ago(
+    stability_build: StabilityBuild,
+) -> None:
+    b = stability_build.build
+    row = b.query("select * from main.segment_refit_check").iloc[0]
+    as_of = b.query("select as_of_date from intermediate.int_as_of_date").iloc[0, 0]
+    weeks = (pd.Timestamp(as_of) - pd.Timestamp(EARLY_AS_OF_DATE)).days // 7
+    assert pd.Timestamp(row["trained_as_of_date"]) == pd.Timestamp(EARLY_AS_OF_DATE)
+    assert row["weeks_since_training"] == weeks > row["refresh_interval_weeks"]
+    assert row["is_refit_due"]
+    assert row["verdict"].startswith("refit due")
+    assert f"trained {weeks} weeks ago" in row["verdict"]
+    drift = b.query("select * from main.segment_drift")
+    assert row["max_psi"] == pytest.approx(drift["psi"].max())
+    assert set(filter(None, row["drifted_features"].split(", "))) == set(
+        drift.loc[drift["is_drifted"], "feature"]
+    )
+    early_customers = stability_build.early.query(
+        "select count(*) from intermediate.int_customer_features"
+    ).iloc[0, 0]
+    assert row["new_customers"] == row["customers"] - early_customers
+
+
+def test_each_reason_alone_makes_a_refit_due(stability_build: StabilityBuild) -> None:
+    """The verdict on the real tables, with one threshold tightened at a time."""
+    b = stability_build.build
+    features = b.query(
+        "select * from intermediate.int_customer_features order by customer_unique_id"
+    )
+    segments = b.query("select * from main.customer_segments")
+    drift = b.query("select * from main.segment_drift")
+    chosen = stability.ChosenModel.from_selection(
+        b.query("select * from main.segment_model_selection")
+    )
+    trained = set(
+        b.query(
+            "select customer_unique_id from intermediate.int_segment_training_features"
+        )["customer_unique_id"]
+    )
+
+    def check(ari: float, psi: float, weeks: int) -> pd.Series:
+        thresholds = stability.DriftThresholds(ari, psi, weeks)
+        return stability.refit_check(
+            features, segments, drift, chosen, EARLY_AS_OF_DATE, trained, thresholds
+        ).iloc[0]
+
+    relaxed = check(0.0001, 1000.0, 1000)
+    assert not relaxed["is_refit_due"]
+    assert relaxed["verdict"].startswith("no refit due")
+    ari = relaxed["ari_frozen_vs_refit"]
+    assert ari < 1.0
+    moved = check(min(1.0, ari + 0.01), 1000.0, 1000)
+    assert moved["is_refit_due"]
+    assert "segments moved" in moved["verdict"]
+    drifted = check(0.0001, relaxed["max_psi"], 1000)
+    assert drifted["is_refit_due"]
+    assert (
+        f"{relaxed['max_psi_feature']} {relaxed['max_psi']:.2f}" in drifted["verdict"]
+    )
+    aged = check(0.0001, 1000.0, relaxed["weeks_since_training"] - 1)
+    assert aged["is_refit_due"]
+    assert aged["verdict"].startswith("refit due: age")
+
+
+def test_bad_drift_vars_get_a_clear_error() -> None:
+    values = {
+        "stability_ari_threshold": 0.8,
+        "drift_psi_threshold": "high",
+        "segment_refresh_interval_weeks": 8,
+    }
+    with pytest.raises(seg.SegmentationError, match="drift_psi_threshold"):
+        stability.DriftThresholds.from_vars(values.get)
+    values["drift_psi_threshold"] = 0.25
+    values["segment_refresh_interval_weeks"] = 0
+    with pytest.raises(seg.SegmentationError, match="at least 1"):
+        stability.DriftThresholds.from_vars(values.get)
+
+
+def test_drift_command_exit_status(
+    stability_build: StabilityBuild,
+    sample_build: Build,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    due = stability_build.build.warehouse
+    args = ["drift", "--no-build", "--warehouse", str(due)]
+    assert cli.main(args) == 0
+    assert cli.main([*args, "--fail-if-due"]) == cli.EXIT_REFIT_DUE
+    assert "REFIT DUE" in capsys.readouterr().out
+    fresh = ["drift", "--no-build", "--warehouse", str(sample_build.warehouse)]
+    assert cli.main([*fresh, "--fail-if-due"]) == 0
+    assert "no refit due" in capsys.readouterr().out
