@@ -3,6 +3,9 @@
 -- less than the first horizon whose ARI (frozen vs refit) falls below the
 -- threshold; when none does within the horizons measured, it is the longest
 -- horizon measured and is_censored is true (the real interval is longer).
+-- robust_interval_weeks skips inconclusive horizons, where the refits with
+-- different seeds agree with each other less than the threshold (the
+-- reference itself is not reproducible there).
 {%- set thresholds = [] %}
 {%- for threshold in var('stability_sensitivity_thresholds')
     + [var('stability_ari_threshold')] %}
@@ -40,6 +43,17 @@ breaks as (
         min(
             case when ari.ari < thresholds.ari_threshold then ari.horizon_weeks end
         ) as first_horizon_below,
+        min(
+            case
+                when
+                    ari.ari < thresholds.ari_threshold
+                    and ari.refit_agreement >= thresholds.ari_threshold
+                    then ari.horizon_weeks
+            end
+        ) as first_conclusive_horizon_below,
+        sum(
+            case when ari.refit_agreement < thresholds.ari_threshold then 1 else 0 end
+        ) as inconclusive_horizons,
         max(ari.horizon_weeks) as longest_horizon_weeks,
         min(ari.ari) as lowest_ari
     from ari
@@ -57,6 +71,9 @@ final as (
         coalesce(first_horizon_below - 1, longest_horizon_weeks)
             as interval_weeks,
         first_horizon_below,
+        coalesce(first_conclusive_horizon_below - 1, longest_horizon_weeks)
+            as robust_interval_weeks,
+        inconclusive_horizons,
         longest_horizon_weeks,
         lowest_ari,
         first_horizon_below is null as is_censored

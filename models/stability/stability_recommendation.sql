@@ -33,6 +33,7 @@ summarised as (
         max(interval_weeks) as longest_interval_weeks,
         max(interval_weeks) - min(interval_weeks) as spread_weeks,
         avg(interval_weeks * 1.0) as mean_interval_weeks,
+        min(robust_interval_weeks) as robust_interval_weeks,
         max(case when shortest_rank = 1 then start_date end)
             as limiting_start_date,
         max(case when shortest_rank = 1 then is_censored end)
@@ -55,6 +56,7 @@ final as (
         longest_interval_weeks,
         spread_weeks,
         mean_interval_weeks,
+        robust_interval_weeks,
         limiting_start_date,
         is_lower_bound,
         censored_start_dates,

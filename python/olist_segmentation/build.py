@@ -350,6 +350,8 @@ def render_stability(
         f"({int(main['refits_per_year'])} refits a year): the frozen model keeps "
         f"ARI >= {main['ari_threshold']:g} against a refit for that long from "
         "every start date.",
+        f"Not counting weeks where refits with different seeds disagree among "
+        f"themselves (inconclusive): {int(main['robust_interval_weeks'])} weeks.",
         "",
         f"  {'population':<16}{'threshold':>10}{'interval':>14}{'range':>14}"
         f"{'refits/yr':>11}",

@@ -7,8 +7,10 @@ bytes: nothing in the file depends on the time or the machine.
 
 Sections: the header (as-of date, customers, model and its quality), segment
 sizes, profiles (heatmap, snake plot, mean/median table), the RFM grid, the
-lift backtest (behavioural segments against RFM), one card per segment and
-the model selection table.
+lift backtest (behavioural segments against RFM), one card per segment, the
+model selection table and the refresh interval and drift (the recommended
+refresh interval of ``make stability``'s simulation, when it ran, and the
+production drift check of every build).
 
 :func:`check_report` opens the file in headless Chromium and returns what it
 saw (errors, the ``rendered`` marker, the DOM); :func:`screenshot` writes a
@@ -21,7 +23,7 @@ import html
 import json
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -41,6 +43,21 @@ SEGMENT_TABLES = (
 )
 #: RFM marts the report reads.
 RFM_TABLES = ("customer_rfm", "rfm_segment_summary")
+#: Tables of the refresh-interval simulation (``make stability``); optional.
+STABILITY_TABLES = (
+    "stability_ari",
+    "stability_intervals",
+    "stability_recommendation",
+    "stability_drift",
+)
+#: Tables of the production drift check (every build); optional.
+DRIFT_TABLES = ("segment_refit_check", "segment_drift")
+#: Population of the simulation the report shows (every customer at the date).
+STABILITY_POPULATION = "all_customers"
+#: Horizons (weeks) of the simulated drift table, when simulated.
+DRIFT_HORIZONS = (4, 13, 26)
+#: Pill class of each PSI drift level.
+DRIFT_LEVEL_PILLS = {"stable": "yes", "moderate": "warn", "significant": "no"}
 #: Default output file, relative to the working directory.
 DEFAULT_OUT = Path("reports") / "segments.html"
 
@@ -90,6 +107,28 @@ class ReportError(WarehouseError):
 
 
 @dataclass
+class RefreshData:
+    """The refresh-interval simulation and the production drift check.
+
+    Every table is optional: a missing one is an empty DataFrame (or None for
+    the one-row refit check) and its name is in ``missing``.
+    """
+
+    ari: pd.DataFrame = field(default_factory=pd.DataFrame)
+    intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    recommendation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drift: pd.DataFrame = field(default_factory=pd.DataFrame)
+    refit_check: dict | None = None
+    segment_drift: pd.DataFrame = field(default_factory=pd.DataFrame)
+    missing: tuple[str, ...] = ()
+
+    @property
+    def has_simulation(self) -> bool:
+        """Whether every table of the simulation is present."""
+        return not any(t in self.missing for t in STABILITY_TABLES)
+
+
+@dataclass
 class ReportData:
     """Everything the report shows, read from the warehouse."""
 
@@ -105,6 +144,7 @@ class ReportData:
     rfm_grid: pd.DataFrame
     rfm_names: dict[tuple[int, int], str]
     rfm_summary: pd.DataFrame
+    refresh: RefreshData = field(default_factory=RefreshData)
 
 
 # --------------------------------------------------------------------- reading
@@ -126,14 +166,18 @@ def _connect(warehouse: Path | None) -> tuple[Path, duckdb.DuckDBPyConnection]:
         ) from error
 
 
-def _require_tables(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    present = {
+def _present_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
         name
         for (name,) in con.execute(
             "select table_name from information_schema.tables "
             "where table_schema = 'main'"
         ).fetchall()
     }
+
+
+def _require_tables(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    present = _present_tables(con)
     missing = [t for t in (*RFM_TABLES, *SEGMENT_TABLES) if t not in present]
     if missing:
         raise ReportError(
@@ -226,6 +270,7 @@ def load_report_data(warehouse: Path | None = None) -> ReportData:
             "select * from main.rfm_segment_summary order by segment_order"
         ).df()
         rfm_names = _rfm_cell_names(con, rfm_grid)
+        refresh = _load_refresh(con)
     finally:
         con.close()
     return ReportData(
@@ -241,7 +286,59 @@ def load_report_data(warehouse: Path | None = None) -> ReportData:
         rfm_grid=rfm_grid,
         rfm_names=rfm_names,
         rfm_summary=rfm_summary,
+        refresh=refresh,
     )
+
+
+def _load_refresh(con: duckdb.DuckDBPyConnection) -> RefreshData:
+    """Read the simulation and drift-check tables that exist (dates as text)."""
+    present = _present_tables(con)
+    missing = tuple(t for t in (*STABILITY_TABLES, *DRIFT_TABLES) if t not in present)
+    refresh = RefreshData(missing=missing)
+    day = "cast(cast({0} as date) as varchar) as {0}"
+    if "stability_ari" in present:
+        refresh.ari = con.execute(
+            f"select {day.format('start_date')}, horizon_weeks, customers, ari "
+            "from main.stability_ari where population = ? "
+            "order by start_date, horizon_weeks",
+            [STABILITY_POPULATION],
+        ).df()
+    if "stability_intervals" in present:
+        refresh.intervals = con.execute(
+            f"select * replace ({day.format('start_date')}) "
+            "from main.stability_intervals where population = ? "
+            "order by ari_threshold, start_date",
+            [STABILITY_POPULATION],
+        ).df()
+    if "stability_recommendation" in present:
+        refresh.recommendation = con.execute(
+            f"select * replace ({day.format('limiting_start_date')}) "
+            "from main.stability_recommendation where population = ? "
+            "order by ari_threshold",
+            [STABILITY_POPULATION],
+        ).df()
+    if "stability_drift" in present:
+        refresh.drift = con.execute(
+            f"select {day.format('start_date')}, horizon_weeks, feature, psi, "
+            "drift_level from main.stability_drift where horizon_weeks > 0 "
+            "order by feature, horizon_weeks, start_date"
+        ).df()
+    if "segment_refit_check" in present:
+        rows = _records(
+            con.execute(
+                f"select * replace ({day.format('trained_as_of_date')}, "
+                f"{day.format('as_of_date')}) from main.segment_refit_check "
+                "order by model_version desc limit 1"
+            ).df()
+        )
+        refresh.refit_check = rows[0] if rows else None
+    if "segment_drift" in present:
+        refresh.segment_drift = con.execute(
+            "select * from main.segment_drift where model_version = "
+            "(select max(model_version) from main.segment_drift) "
+            "order by psi desc, feature"
+        ).df()
+    return refresh
 
 
 def profile_features(columns: Iterable[str]) -> list[str]:
@@ -498,6 +595,19 @@ tr.chosen td:first-child { box-shadow: inset 4px 0 0 var(--warm); }
 .liftbar { display:inline-block; height:8px; border-radius:4px; margin-right:6px;
   vertical-align:middle; }
 code { font-size:12px; color:#4a5568; }
+.pill.warn { background:#fff4e0; color:#8a4b00; }
+.callout { border-left:5px solid var(--accent); background:#f0f7ff;
+  border-radius:8px; padding:12px 16px; margin:8px 0 12px; font-size:15.5px;
+  color:var(--ink); }
+.callout.verdict.due { border-left-color:#c53030; background:#fdf2f2; }
+.callout.verdict.ok { border-left-color:#2f855a; background:#f0faf4; }
+.facts-grid { display:grid; grid-template-columns: repeat(auto-fit,
+  minmax(210px,1fr)); gap:10px; margin:10px 0; }
+.fact { border:1px solid var(--line); border-radius:8px; padding:8px 12px; }
+.fact .v { font-size:19px; font-weight:650; }
+.fact .l { font-size:12.5px; color:var(--muted); }
+.fact.bad { border-color:#feb2b2; background:#fdf2f2; }
+tr.drifted td { background:#fdf2f2; }
 footer { color:var(--muted); font-size:12.5px; margin-top:26px; }
 """
 
@@ -1034,6 +1144,490 @@ def _selection(data: ReportData) -> str:
     )
 
 
+# ------------------------------------------------------- refresh and drift
+
+
+def _weeks(n: int) -> str:
+    return f"{n} week" if n == 1 else f"{n} weeks"
+
+
+def _g(value: object) -> str:
+    return "–" if _missing(value) else f"{float(value):g}"
+
+
+def default_recommendation(recommendation: pd.DataFrame) -> dict | None:
+    """Return THE recommendation: the default threshold, all customers.
+
+    Args:
+        recommendation: ``stability_recommendation`` rows.
+
+    Returns:
+        The row with ``is_default_threshold`` and population
+        :data:`STABILITY_POPULATION` as a dict, or None when there is none.
+    """
+    if recommendation.empty:
+        return None
+    rows = [
+        r
+        for r in _records(recommendation)
+        if r.get("is_default_threshold")
+        and r.get("population", STABILITY_POPULATION) == STABILITY_POPULATION
+    ]
+    return rows[0] if rows else None
+
+
+def refresh_headline(recommendation: dict) -> str:
+    """Say the recommended refresh interval in plain words for a marketer.
+
+    Args:
+        recommendation: A ``stability_recommendation`` row (see
+            :func:`default_recommendation`).
+
+    Returns:
+        One or two sentences of plain text (not HTML).
+    """
+    weeks = int(recommendation["recommended_interval_weeks"])
+    per_year = recommendation.get("refits_per_year")
+    per_year = math.ceil(52 / max(weeks, 1)) if _missing(per_year) else int(per_year)
+    refits = f"{per_year} refit{'' if per_year == 1 else 's'} a year"
+    threshold = f"{float(recommendation['ari_threshold']):g}"
+    starts = int(recommendation["start_dates"])
+    every = (
+        "the one start date simulated"
+        if starts == 1
+        else f"every one of the {starts} start dates simulated"
+    )
+    limiting = recommendation.get("limiting_start_date") or "one start date"
+    if weeks == 0:
+        of = "" if starts == 1 else f" (one of the {starts} start dates simulated)"
+        return (
+            f"Refit the segmentation every week ({refits}): the frozen segments "
+            f"already differ from a fresh fit (ARI below {threshold}) after one "
+            f"week from {limiting}{of}."
+        )
+    if recommendation.get("is_lower_bound"):
+        return (
+            f"Refit the segmentation every {_weeks(weeks)} (about {refits}): the "
+            f"frozen segments agree with a fresh fit (ARI ≥ {threshold}) for at "
+            f"least {_weeks(weeks)} from {every}. From {limiting} the ARI never "
+            f"fell below {threshold} within the {_weeks(weeks)} simulated, so "
+            "the real interval may be longer."
+        )
+    return (
+        f"Refit the segmentation every {_weeks(weeks)} (about {refits}): the "
+        f"frozen segments agree with a fresh fit (ARI ≥ {threshold}) for "
+        f"{_weeks(weeks)} from {every}. From {limiting} they fell below "
+        f"{threshold} in week {weeks + 1}."
+    )
+
+
+def drift_table_horizons(horizons: Iterable[int]) -> list[int]:
+    """Pick the horizons (weeks) the simulated drift table shows.
+
+    Args:
+        horizons: The horizons of ``stability_drift``.
+
+    Returns:
+        Those of :data:`DRIFT_HORIZONS` that were simulated, then the largest
+        simulated horizon when it is not one of them; never horizon 0.
+    """
+    available = sorted({int(h) for h in horizons if int(h) > 0})
+    if not available:
+        return []
+    shown = [h for h in DRIFT_HORIZONS if h in available]
+    if available[-1] not in shown:
+        shown.append(available[-1])
+    return shown
+
+
+def _level_pill(level: object) -> str:
+    if _missing(level):
+        return '<span class="pill">–</span>'
+    return (
+        f'<span class="pill {DRIFT_LEVEL_PILLS.get(str(level), "")}">{_e(level)}</span>'
+    )
+
+
+def _interval_text(weeks: object, censored: object) -> str:
+    if _missing(weeks):
+        return "–"
+    return f"≥ {_weeks(int(weeks))}" if censored else _weeks(int(weeks))
+
+
+def _ari_chart(
+    ari: pd.DataFrame, intervals: pd.DataFrame, threshold: float | None
+) -> str:
+    """Return the ARI decay curves (a line per start date): legend and SVG."""
+    width, height, left, right, top, bottom = 1000, 380, 70, 24, 18, 56
+    starts = sorted(str(s) for s in ari["start_date"].unique())
+    max_h = max(int(ari["horizon_weeks"].max()), 1)
+    low = min(0.0, math.floor(float(ari["ari"].min()) * 5) / 5)
+
+    def x(h: float) -> float:
+        return round(left + h * (width - left - right) / max_h, 1)
+
+    def y(v: float) -> float:
+        return round(top + (1 - v) * (height - top - bottom) / (1 - low), 1)
+
+    label = (
+        "Adjusted Rand index between the frozen segments and a refit, by weeks "
+        f"since the start date, one line per start date ({len(starts)})"
+        + (f"; dashed line: threshold {threshold:g}" if threshold is not None else "")
+    )
+    parts = [
+        f'<svg id="ari-chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{_e(label)}"><title>{_e(label)}</title>'
+    ]
+    for k in range(round(low * 5), 6):
+        v = k / 5
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(v)}" y2="{y(v)}" '
+            f'stroke="{"#a0aec0" if k == 0 else "#e2e6ec"}"/>'
+            f'<text x="{left - 8}" y="{y(v) + 4}" text-anchor="end" '
+            f'font-size="12" fill="#5a6475">{v:.1f}</text>'
+        )
+    step = max(1, math.ceil(max_h / 13))
+    for h in range(0, max_h + 1, step):
+        parts.append(
+            f'<line x1="{x(h)}" x2="{x(h)}" y1="{top}" y2="{height - bottom}" '
+            'stroke="#f0f2f5"/>'
+            f'<text x="{x(h)}" y="{height - bottom + 18}" text-anchor="middle" '
+            f'font-size="12" fill="#5a6475">{h}</text>'
+        )
+    parts.append(
+        f'<text x="{(left + width - right) / 2}" y="{height - 12}" '
+        'text-anchor="middle" font-size="13" fill="#2d3748">Weeks since the '
+        "start date (the model frozen that day)</text>"
+        f'<text x="16" y="{(top + height - bottom) / 2}" text-anchor="middle" '
+        f'font-size="13" fill="#2d3748" transform="rotate(-90 16 '
+        f'{(top + height - bottom) / 2})">ARI frozen vs refit</text>'
+    )
+    if threshold is not None:
+        parts.append(
+            f'<line class="ari-threshold" x1="{left}" x2="{width - right}" '
+            f'y1="{y(threshold)}" y2="{y(threshold)}" stroke="#c53030" '
+            'stroke-width="1.5" stroke-dasharray="6 4"/>'
+            f'<text x="{width - right - 4}" y="{y(threshold) + 16}" '
+            'text-anchor="end" font-size="12" fill="#c53030">threshold '
+            f"{threshold:g}</text>"
+        )
+    legend = []
+    for i, start in enumerate(starts):
+        rows = _records(ari[ari["start_date"].astype(str) == start])
+        colour = _colour(i)
+        points = " ".join(f"{x(r['horizon_weeks'])},{y(r['ari'])}" for r in rows)
+        dots = "".join(
+            f'<circle cx="{x(r["horizon_weeks"])}" cy="{y(r["ari"])}" r="2.5" '
+            f'fill="{colour}"><title>{_e(start)}, week {int(r["horizon_weeks"])}: '
+            f"ARI {float(r['ari']):.3f} ({_e(_int(r['customers']))} customers)"
+            "</title></circle>"
+            for r in rows
+        )
+        parts.append(
+            f'<g class="ari-series" data-start-date="{_e(start)}">'
+            f'<polyline class="ari-line" data-start-date="{_e(start)}" '
+            f'points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            f"{dots}</g>"
+        )
+        interval = ""
+        if threshold is not None and not intervals.empty:
+            match = intervals[
+                (intervals["start_date"].astype(str) == start)
+                & ((intervals["ari_threshold"] - threshold).abs() < 1e-9)
+            ]
+            if not match.empty:
+                r = _records(match)[0]
+                interval = f" · {_interval_text(r['interval_weeks'], r['is_censored'])}"
+        legend.append(
+            f'<span class="ari-legend-item" data-start-date="{_e(start)}">'
+            f'<span class="swatch" style="background:{colour}"></span>'
+            f"{_e(start)}{_e(interval)}</span>"
+        )
+    parts.append("</svg>")
+    return (
+        f'<div class="legend" id="ari-legend">{"".join(legend)}</div>'
+        f'<div class="scroll">{"".join(parts)}</div>'
+    )
+
+
+def _sensitivity(recommendation: pd.DataFrame) -> str:
+    body = []
+    for r in _records(recommendation):
+        default = bool(r.get("is_default_threshold"))
+        low, high = r["recommended_interval_weeks"], r["longest_interval_weeks"]
+        if _missing(low) or _missing(high):
+            spread = "–"
+        elif int(low) == int(high):
+            spread = f"{_weeks(int(low))} (all the same)"
+        else:
+            spread = f"{int(low)}–{_weeks(int(high))}"
+        bound = r.get("is_lower_bound")
+        bound = "–" if _missing(bound) else ("yes" if bound else "no")
+        body.append(
+            f'<tr class="sensitivity-row{" chosen" if default else ""}" '
+            f'data-threshold="{float(r["ari_threshold"]):g}" '
+            f'data-weeks="{_e(r["recommended_interval_weeks"])}">'
+            f"<td>ARI ≥ {float(r['ari_threshold']):g}"
+            f"{' ★ default' if default else ''}</td>"
+            f"<td>{_e(_interval_text(low, r.get('is_lower_bound')))}</td>"
+            f"<td>{_e(spread)}</td>"
+            f"<td>{_e(_num(r.get('mean_interval_weeks'), 1))}</td>"
+            f"<td>{_e(_int(r.get('refits_per_year')))}</td>"
+            f'<td><span class="pill">{bound}</span></td>'
+            f'<td class="text">{_e(r.get("limiting_start_date") or "–")}</td></tr>'
+        )
+    return (
+        "<h3>How the interval depends on the threshold</h3>"
+        '<p class="lead">A stricter threshold (higher ARI) asks the frozen '
+        "segments to stay closer to a refit, so it gives a shorter interval. "
+        "The interval is the shortest over the start dates; the spread shows "
+        "the shortest and longest. A lower bound means the ARI never fell "
+        "below the threshold within the weeks simulated.</p>"
+        '<div class="scroll"><table id="refresh-sensitivity"><thead><tr>'
+        "<th>Threshold</th><th>Refit every</th><th>Spread across start dates"
+        "</th><th>Mean (weeks)</th><th>Refits a year</th><th>Lower bound</th>"
+        '<th class="text">Shortest from</th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _simulated_drift(drift: pd.DataFrame) -> str:
+    horizons = drift_table_horizons(drift["horizon_weeks"])
+    if not horizons:
+        return ""
+    starts = drift["start_date"].nunique()
+    top = (
+        drift[drift["horizon_weeks"].isin(horizons)]
+        .sort_values(["psi", "start_date"], ascending=[False, True])
+        .drop_duplicates(["feature", "horizon_weeks"])
+    )
+    cells = {(r["feature"], int(r["horizon_weeks"])): r for r in _records(top)}
+    last = horizons[-1]
+    features = sorted(
+        top["feature"].unique(),
+        key=lambda f: (-float((cells.get((f, last)) or {}).get("psi") or 0), f),
+    )
+    body = []
+    for feature in features:
+        row = []
+        for h in horizons:
+            r = cells.get((feature, h))
+            if r is None or _missing(r["psi"]):
+                row.append(f'<td data-horizon="{h}">–</td>')
+                continue
+            row.append(
+                f'<td data-horizon="{h}" data-v="{float(r["psi"]):.6f}" '
+                f'title="Largest over the start dates: from {_e(r["start_date"])}">'
+                f"{float(r['psi']):.3f} {_level_pill(r['drift_level'])}</td>"
+            )
+        body.append(
+            f'<tr class="sim-drift-row" data-feature="{_e(feature)}">'
+            f'<td class="text">{_e(_feature_style(str(feature))[0])} '
+            f"<code>{_e(feature)}</code></td>{''.join(row)}</tr>"
+        )
+    head = "".join(f"<th>PSI after {_weeks(h)}</th>" for h in horizons)
+    return (
+        "<h3>How far the customers’ features drifted</h3>"
+        '<p class="lead">Population stability index (PSI) of each feature '
+        "against the features at the start date: below 0.1 stable, 0.1 to "
+        "0.25 moderate, above 0.25 significant. Each cell is the largest over "
+        f"the {starts} start dates (hover a cell for which one).</p>"
+        '<div class="scroll"><table id="simulated-drift"><thead><tr>'
+        f'<th class="text">Feature</th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _refit_check(refresh: RefreshData, recommendation: dict | None) -> str:
+    intro = (
+        "<h3>Production check: is a refit due now?</h3>"
+        '<p class="lead">Every build compares the current (frozen) model with a '
+        "refit on today’s features and each feature with its values at "
+        "training. A refit is due when the segments moved (ARI below the "
+        "threshold), a feature drifted (PSI at or above its threshold) or the "
+        "model is older than the refresh interval.</p>"
+    )
+    check = refresh.refit_check
+    if check is None:
+        return (
+            intro + '<p class="note" id="drift-check-unavailable"><strong>Not '
+            "available</strong>: this warehouse has no main.segment_refit_check. "
+            "Run <code>make run</code> (or <code>make drift</code>) to build the "
+            "drift check.</p>"
+        )
+    due = bool(check.get("is_refit_due"))
+    ari, ari_threshold = check.get("ari_frozen_vs_refit"), check.get("ari_threshold")
+    psi, psi_threshold = check.get("max_psi"), check.get("psi_threshold")
+    weeks, interval = (
+        check.get("weeks_since_training"),
+        check.get("refresh_interval_weeks"),
+    )
+    psi_feature = check.get("max_psi_feature")
+    psi_label = _feature_style(str(psi_feature))[0] if psi_feature else "–"
+
+    def fact(value: str, label: str, bad: bool) -> str:
+        return (
+            f'<div class="fact{" bad" if bad else ""}"><div class="v">{_e(value)}'
+            f'</div><div class="l">{_e(label)}</div></div>'
+        )
+
+    facts = "".join(
+        [
+            fact(
+                _num(ari, 3),
+                f"ARI frozen vs refit (threshold {_g(ari_threshold)})",
+                not _missing(ari)
+                and not _missing(ari_threshold)
+                and float(ari) < float(ari_threshold),
+            ),
+            fact(
+                _num(psi, 3),
+                f"largest PSI: {psi_label} (threshold {_g(psi_threshold)})",
+                not _missing(psi)
+                and not _missing(psi_threshold)
+                and float(psi) >= float(psi_threshold),
+            ),
+            fact(
+                f"{_int(weeks)} of {_int(interval)}",
+                f"weeks since training on {check.get('trained_as_of_date')} "
+                f"(features as of {check.get('as_of_date')}) vs refresh interval",
+                not _missing(weeks)
+                and not _missing(interval)
+                and int(weeks) > int(interval),
+            ),
+            fact(
+                _int(check.get("new_customers")),
+                f"new customers since training, of {_int(check.get('customers'))}",
+                False,
+            ),
+        ]
+    )
+    verdict = (
+        f'<div class="callout verdict {"due" if due else "ok"}" id="refit-verdict" '
+        f'data-refit-due="{"true" if due else "false"}">'
+        f'<span class="pill {"no" if due else "yes"}">'
+        f"{'Refit due' if due else 'No refit due'}</span> "
+        f"{_e(check.get('verdict'))}</div>"
+    )
+    notes = []
+    if check.get("drifted_features"):
+        notes.append(f"Drifted features: {_e(check['drifted_features'])}.")
+    if recommendation is not None and not _missing(interval):
+        simulated = int(recommendation["recommended_interval_weeks"])
+        if simulated != int(interval):
+            notes.append(
+                f"The age rule uses the configured interval of "
+                f"{_e(_weeks(int(interval)))} (dbt var "
+                "<code>segment_refresh_interval_weeks</code>); the simulation "
+                "above recommends "
+                f"{_e(_interval_text(simulated, recommendation.get('is_lower_bound')))}"
+                "."
+            )
+    body = []
+    for r in _records(refresh.segment_drift):
+        label, kind = _feature_style(str(r["feature"]))
+        missing = (
+            f"{_pct(r.get('reference_missing_share'))} → "
+            f"{_pct(r.get('current_missing_share'))}"
+        )
+        body.append(
+            f'<tr class="drift-row{" drifted" if r.get("is_drifted") else ""}" '
+            f'data-feature="{_e(r["feature"])}">'
+            f'<td class="text" data-v="{_e(label)}">{_e(label)} '
+            f"<code>{_e(r['feature'])}</code></td>"
+            + _td(r["psi"], _num(r["psi"], 3))
+            + _td(r["drift_level"], _level_pill(r["drift_level"]))
+            + _td(r.get("ks_statistic"), _num(r.get("ks_statistic"), 3))
+            + _td(
+                r.get("reference_mean"),
+                _e(_feature_value(kind, r.get("reference_mean"))),
+            )
+            + _td(
+                r.get("current_mean"), _e(_feature_value(kind, r.get("current_mean")))
+            )
+            + _td(r.get("current_missing_share"), _e(missing))
+            + "</tr>"
+        )
+    table = (
+        '<div class="scroll"><table id="segment-drift" class="sortable-table">'
+        '<thead><tr><th class="sortable text">Feature</th>'
+        '<th class="sortable">PSI</th><th class="sortable">Level</th>'
+        '<th class="sortable">KS</th><th class="sortable">Mean at training</th>'
+        '<th class="sortable">Mean now</th>'
+        '<th class="sortable">Missing (training → now)</th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+        if body
+        else '<p class="note">main.segment_drift has no rows.</p>'
+    )
+    return (
+        intro
+        + verdict
+        + f'<div class="facts-grid">{facts}</div>'
+        + "".join(f'<p class="note">{n}</p>' for n in notes)
+        + "<h3>Feature drift since training</h3>"
+        + table
+    )
+
+
+def _refresh_section(data: ReportData) -> str:
+    refresh = data.refresh
+    recommendation = default_recommendation(refresh.recommendation)
+    parts = [
+        '<section id="refresh"><h2>7. Refresh interval and drift</h2>'
+        '<p class="lead">The segments are frozen when the model is trained: '
+        "every customer keeps being scored by the same model while new "
+        "purchases come in. How long until a model refit on fresh data would "
+        "group the customers differently? The adjusted Rand index (ARI) "
+        "measures how much two segmentations agree: 1 = the same segments, "
+        "0 = no better than chance.</p>"
+    ]
+    if not refresh.has_simulation:
+        absent = [t for t in STABILITY_TABLES if t in refresh.missing]
+        parts.append(
+            '<p class="note callout" id="stability-unavailable"><strong>'
+            "Refresh-interval simulation not run</strong>: this warehouse has no "
+            f"{_e(', '.join('main.' + t for t in absent))}. Run <code>make "
+            "stability</code> "
+            "(it takes minutes on the real data) to simulate how fast the "
+            "segments age and to get the recommended refresh interval.</p>"
+        )
+    else:
+        if recommendation is None:
+            parts.append(
+                '<p class="note" id="refresh-headline-unavailable">'
+                "main.stability_recommendation has no row for the default "
+                "threshold and all customers.</p>"
+            )
+        else:
+            parts.append(
+                "<h3>Recommended refresh interval</h3>"
+                '<p class="callout" id="refresh-headline" data-weeks="'
+                f'{int(recommendation["recommended_interval_weeks"])}">'
+                f"{_e(refresh_headline(recommendation))}</p>"
+            )
+        threshold = (
+            None if recommendation is None else float(recommendation["ari_threshold"])
+        )
+        ari = refresh.ari.dropna(subset=["ari"]) if not refresh.ari.empty else None
+        if ari is not None and not ari.empty:
+            parts.append(
+                "<h3>How fast the segments drift from a refit</h3>"
+                '<p class="lead">From each start date, the model trained that '
+                "day was frozen and compared, week after week, with a model refit "
+                "on that week’s data (all customers known at the time). The "
+                "legend gives each start date’s interval at the default "
+                "threshold; hover a point for its ARI.</p>"
+                + _ari_chart(ari, refresh.intervals, threshold)
+            )
+        if not refresh.recommendation.empty:
+            parts.append(_sensitivity(refresh.recommendation))
+        if not refresh.drift.empty:
+            parts.append(_simulated_drift(refresh.drift))
+    parts.append(_refit_check(refresh, recommendation))
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def render_html(data: ReportData) -> str:
     """Return the report as one self-contained HTML document.
 
@@ -1053,7 +1647,7 @@ def render_html(data: ReportData) -> str:
         '<body data-rendered="pending">'
         f"{_header(data)}<main>"
         f"{_sizes(data)}{_profiles(data)}{_rfm(data)}{_lift_section(data)}"
-        f"{_cards(data)}{_selection(data)}"
+        f"{_cards(data)}{_selection(data)}{_refresh_section(data)}"
         "<footer>Olist customer segmentation · model version "
         f"{data.model_version} · data as of {_e(data.as_of_date)}. Amounts in "
         "Brazilian reais (R$); revenue = payments of qualifying orders.</footer>"

@@ -51,6 +51,9 @@ ARI_COLUMNS = (
     "population",
     "customers",
     "ari",
+    "ari_lowest_seed",
+    "ari_highest_seed",
+    "refit_agreement",
     "model_version",
     "algorithm",
     "n_segments",
@@ -207,13 +210,42 @@ class ChosenModel:
             seg.SegmentConfig.from_json(row["settings"]),
         )
 
-    def fit(self, features: pd.DataFrame) -> Pipeline:
-        """Fit the chosen pipeline (first seed) on ``features``."""
-        return seg.fit_pipeline(features, self.algorithm, self.n_segments, self.config)
+    def fit(self, features: pd.DataFrame, seed: int | None = None) -> Pipeline:
+        """Fit the chosen pipeline on ``features`` (default: the first seed)."""
+        seed = self.config.seeds[0] if seed is None else seed
+        x = seg.feature_matrix(features, self.config)
+        return seg.make_pipeline(
+            self.algorithm, self.n_segments, seed, self.config
+        ).fit(x)
 
-    def fit_predict(self, features: pd.DataFrame) -> np.ndarray:
-        """Fit the pipeline on ``features`` and return its labels there."""
-        return self.fit(features).predict(seg.feature_matrix(features, self.config))
+    def refit_labels(self, features: pd.DataFrame) -> list[np.ndarray]:
+        """Refit with each configured seed; return each refit's labels."""
+        x = seg.feature_matrix(features, self.config)
+        return [self.fit(features, seed).predict(x) for seed in self.config.seeds]
+
+
+def agreement(frozen: np.ndarray, refits: Sequence[np.ndarray]) -> dict[str, float]:
+    """Compare frozen labels with the refits of each seed.
+
+    Returns:
+        ``ari`` (the median over the seeds' refits of the ARI with the
+        frozen labels, so that one refit landing in another local optimum
+        does not decide), ``ari_lowest_seed``, ``ari_highest_seed`` and
+        ``refit_agreement`` (mean pairwise ARI between the refits: the
+        agreement a frozen model cannot be expected to beat).
+    """
+    scores = [float(adjusted_rand_score(frozen, refit)) for refit in refits]
+    pairs = [
+        float(adjusted_rand_score(refits[i], refits[j]))
+        for i in range(len(refits))
+        for j in range(i + 1, len(refits))
+    ]
+    return {
+        "ari": float(np.median(scores)),
+        "ari_lowest_seed": min(scores),
+        "ari_highest_seed": max(scores),
+        "refit_agreement": float(np.mean(pairs)) if pairs else 1.0,
+    }
 
 
 def _check_grid(
@@ -272,7 +304,12 @@ def simulate(
     start_dates: Sequence[object] | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> pd.DataFrame:
-    """Run the refresh-interval simulation: frozen M0 vs refit, by ARI.
+    """Run the refresh-interval simulation: frozen M0 vs refits, by ARI.
+
+    M0 is fitted on the start date's features with the first seed (as a
+    build deploys it); at every horizon the customers are assigned by M0
+    (its fitted fill values, clip bounds, logs, scaler and centres) and by
+    a refit with each configured seed; see :func:`agreement`.
 
     Args:
         features: ``int_stability_features``: one row per (as_of_date,
@@ -294,37 +331,30 @@ def simulate(
     """
     by_date, grid = _by_date(features, grid)
     _check_grid(grid, by_date, start_dates, chosen)
-    fits: dict[pd.Timestamp, tuple[Pipeline, np.ndarray]] = {}
+    refits: dict[pd.Timestamp, list[np.ndarray]] = {}
 
-    def fit_on(date: pd.Timestamp) -> tuple[Pipeline, np.ndarray]:
-        # A fit on one date is the same for every start date (same
-        # hyper-parameters, same features, same seed): M0 of a start date is
-        # the refit of another start date's horizon. Fit each date once.
-        if date not in fits:
-            x = seg.feature_matrix(by_date[date], chosen.config)
-            pipeline = chosen.fit(by_date[date])
-            fits[date] = (pipeline, pipeline.predict(x))
-        return fits[date]
+    def refits_on(date: pd.Timestamp) -> list[np.ndarray]:
+        # The refits on one date are the same for every start date (same
+        # hyper-parameters, features and seeds): fit each date once.
+        if date not in refits:
+            refits[date] = chosen.refit_labels(by_date[date])
+        return refits[date]
 
     rows: list[dict[str, object]] = []
     for start, steps in grid.groupby("start_date", sort=True):
         reference = by_date[start]
-        frozen = fit_on(start)[0]
+        frozen = chosen.fit(reference)  # M0: the first seed, as deployed
         known = set(reference["customer_unique_id"])
         lowest = 1.0
         for step in steps.itertuples(index=False):
             current = by_date[step.as_of_date]
-            refit_pipeline, refit = fit_on(step.as_of_date)
-            frozen_labels = (
-                refit
-                if refit_pipeline is frozen
-                else frozen.predict(seg.feature_matrix(current, chosen.config))
-            )
+            frozen_labels = frozen.predict(seg.feature_matrix(current, chosen.config))
+            labels = refits_on(step.as_of_date)
             is_known = current["customer_unique_id"].isin(known).to_numpy()
             everyone = np.ones(len(current), dtype=bool)
             for population, mask in zip(POPULATIONS, (everyone, is_known), strict=True):
-                ari = float(adjusted_rand_score(frozen_labels[mask], refit[mask]))
-                lowest = min(lowest, ari)
+                scores = agreement(frozen_labels[mask], [r[mask] for r in labels])
+                lowest = min(lowest, scores["ari"])
                 rows.append(
                     {
                         "start_date": start,
@@ -332,7 +362,7 @@ def simulate(
                         "as_of_date": step.as_of_date,
                         "population": population,
                         "customers": int(mask.sum()),
-                        "ari": ari,
+                        **scores,
                     }
                 )
         progress(
@@ -392,6 +422,8 @@ CHECK_COLUMNS = (
     "customers",
     "new_customers",
     "ari_frozen_vs_refit",
+    "ari_highest_seed",
+    "refit_agreement",
     "ari_threshold",
     "max_psi",
     "max_psi_feature",
@@ -481,8 +513,8 @@ def refit_check(
             f"{missing} customers of int_customer_features have no segment in "
             "customer_segments; rebuild customer_segments."
         )
-    refit = chosen.fit_predict(features)
-    ari = float(adjusted_rand_score(frozen["segment_id"].to_numpy(), refit))
+    scores = agreement(frozen["segment_id"].to_numpy(), chosen.refit_labels(features))
+    ari = scores["ari"]
     as_of = pd.Timestamp(features["as_of_date"].iloc[0])
     trained = pd.Timestamp(trained_as_of_date)
     weeks = int((as_of - trained).days // 7)
@@ -493,7 +525,8 @@ def refit_check(
     reasons = []
     if ari < thresholds.ari:
         reasons.append(
-            f"segments moved: ARI frozen vs refit {ari:.3f} < {thresholds.ari:g}"
+            f"segments moved: ARI frozen vs refit {ari:.3f} < {thresholds.ari:g} "
+            f"(refits with different seeds agree at {scores['refit_agreement']:.3f})"
         )
     if not drifted.empty:
         listed = ", ".join(
@@ -523,6 +556,8 @@ def refit_check(
         "customers": len(features),
         "new_customers": int((~customers.isin(trained_customers)).sum()),
         "ari_frozen_vs_refit": ari,
+        "ari_highest_seed": scores["ari_highest_seed"],
+        "refit_agreement": scores["refit_agreement"],
         "ari_threshold": thresholds.ari,
         "max_psi": float(top["psi"]),
         "max_psi_feature": str(top["feature"]),

@@ -6,6 +6,7 @@ run `make chromium` (`make test` runs it first).
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import struct
@@ -17,6 +18,8 @@ import pytest
 
 from olist_segmentation import chromium, report
 from olist_segmentation.chromium import PageReport
+
+from conftest import STABILITY_VARS
 
 
 class Elements(HTMLParser):
@@ -244,3 +247,195 @@ def test_missing_chromium_says_to_run_make_chromium(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(chromium.ChromiumError, match=r"run `make chromium`"):
         chromium.find_chromium()
+
+
+# ----------------------------------------------------- refresh interval, drift
+
+
+@pytest.fixture(scope="module")
+def stability_html(stability_build, tmp_path_factory) -> str:
+    """The report of conftest's `stability_build` (simulation, refit due)."""
+    out = tmp_path_factory.mktemp("stability_report") / "segments.html"
+    report.build_report(stability_build.build.warehouse, out)
+    return out.read_text(encoding="utf-8")
+
+
+def _element_text(text: str, element_id: str) -> str:
+    """The text of the element with id ``element_id`` (tags removed)."""
+    match = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>(.*?)</\1>', text, re.S)
+    assert match, f"no element #{element_id}"
+    return html.unescape(re.sub(r"<[^>]+>", "", match.group(2)))
+
+
+def test_refresh_section_without_simulation_says_make_stability(
+    sample_build, report_html, dom
+):
+    present = sample_build.query(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main' and table_name like 'stability_%'"
+    )
+    assert present.empty  # a plain `dbt build` leaves the simulation out
+    text = report_html.read_text(encoding="utf-8")
+    assert '<section id="refresh">' in text
+    assert "make stability" in _element_text(text, "stability-unavailable")
+    assert dom.with_class("ari-line") == []
+    assert not any(a.get("id") == "refresh-headline" for _, a in dom.tags)
+    # The production drift check is there all the same.
+    check = sample_build.query("select * from main.segment_refit_check")
+    assert len(check) == 1
+    verdict = [a for _, a in dom.tags if a.get("id") == "refit-verdict"]
+    assert len(verdict) == 1
+    due = bool(check["is_refit_due"][0])
+    assert verdict[0]["data-refit-due"] == ("true" if due else "false")
+    assert ("due" if due else "ok") in verdict[0]["class"].split()
+    assert check["verdict"][0] in _element_text(text, "refit-verdict")
+    drift = sample_build.query("select feature from main.segment_drift")
+    rows = dom.with_class("drift-row")
+    assert sorted(r["data-feature"] for r in rows) == sorted(drift["feature"])
+
+
+def test_refresh_headline_is_the_recommendation(stability_build, stability_html):
+    rows = stability_build.build.query(
+        "select * replace (cast(cast(limiting_start_date as date) as varchar) "
+        "as limiting_start_date) from main.stability_recommendation "
+        "where is_default_threshold and population = 'all_customers'"
+    )
+    assert len(rows) == 1
+    recommendation = rows.to_dict("records")[0]
+    weeks = int(recommendation["recommended_interval_weeks"])
+    headline = _element_text(stability_html, "refresh-headline")
+    assert headline == report.refresh_headline(recommendation)
+    assert f'id="refresh-headline" data-weeks="{weeks}"' in stability_html
+    if weeks == 0:
+        assert "after one week" in headline
+    else:
+        assert f"every {weeks} week" in headline
+        assert f"{int(recommendation['start_dates'])} start dates" in headline
+        assert ("at least" in headline) == bool(recommendation["is_lower_bound"])
+    assert "stability-unavailable" not in stability_html
+
+
+def test_ari_chart_has_one_line_per_start_date(stability_build, stability_html):
+    ari = stability_build.build.query(
+        "select cast(cast(start_date as date) as varchar) as start_date, "
+        "count(*) as points from main.stability_ari "
+        "where population = 'all_customers' group by all"
+    )
+    dom = Elements(stability_html)
+    lines = dom.with_class("ari-line")
+    assert {line["data-start-date"]: len(line["points"].split()) for line in lines} == {
+        start: int(n) for start, n in zip(ari["start_date"], ari["points"], strict=True)
+    }
+    assert len(dom.with_class("ari-legend-item")) == len(ari)
+    assert len(dom.with_class("ari-threshold")) == 1
+    chart = [a for t, a in dom.tags if t == "svg" and a.get("id") == "ari-chart"]
+    assert chart and chart[0]["role"] == "img" and chart[0]["aria-label"]
+
+
+def test_sensitivity_and_simulated_drift_match_the_warehouse(
+    stability_build, stability_html
+):
+    dom = Elements(stability_html)
+    recommendation = stability_build.build.query(
+        "select ari_threshold, recommended_interval_weeks "
+        "from main.stability_recommendation where population = 'all_customers'"
+    )
+    rows = dom.with_class("sensitivity-row")
+    assert sorted((float(r["data-threshold"]), int(r["data-weeks"])) for r in rows) == (
+        sorted(
+            zip(
+                recommendation["ari_threshold"].astype(float),
+                recommendation["recommended_interval_weeks"].astype(int),
+                strict=True,
+            )
+        )
+    )
+    drift = stability_build.build.query(
+        "select feature, horizon_weeks, max(psi) as psi from main.stability_drift "
+        "group by all"
+    )
+    horizons = report.drift_table_horizons(drift["horizon_weeks"])
+    longest = STABILITY_VARS["stability_horizon_weeks"]
+    assert horizons[-1] == int(drift["horizon_weeks"].max()) == longest
+    assert set(horizons[:-1]) <= set(report.DRIFT_HORIZONS)
+    assert stability_html.count("<th>PSI after ") == len(horizons)
+    features = {r["data-feature"] for r in dom.with_class("sim-drift-row")}
+    assert features == set(drift["feature"])
+    for feature, psi in drift.loc[
+        drift["horizon_weeks"] == horizons[-1], ["feature", "psi"]
+    ].itertuples(index=False):
+        cell = re.search(
+            rf'data-feature="{feature}">.*?data-horizon="{horizons[-1]}" '
+            r'data-v="([0-9.]+)"',
+            stability_html,
+        )
+        assert cell and float(cell.group(1)) == pytest.approx(psi, abs=1e-6)
+
+
+def test_refit_check_of_an_aged_model_says_refit_due(stability_build, stability_html):
+    check = stability_build.build.query("select * from main.segment_refit_check")
+    assert len(check) == 1 and bool(check["is_refit_due"][0])
+    dom = Elements(stability_html)
+    verdict = [a for _, a in dom.tags if a.get("id") == "refit-verdict"][0]
+    assert verdict["data-refit-due"] == "true"
+    assert "due" in verdict["class"].split()
+    text = _element_text(stability_html, "refit-verdict")
+    assert text.startswith("Refit due")
+    assert check["verdict"][0] in text
+    drifted = [f for f in check["drifted_features"][0].split(", ") if f]
+    assert sorted(r["data-feature"] for r in dom.with_class("drifted")) == sorted(
+        drifted
+    )
+
+
+def test_refresh_section_renders_in_chromium(stability_html, tmp_path, chromium_binary):
+    page_file = tmp_path / "segments.html"
+    page_file.write_text(stability_html, encoding="utf-8")
+    seen = report.check_report(page_file)
+    assert seen.errors == [], seen.errors
+    assert seen.ok
+    assert len(Elements(seen.dom).with_class("ari-line")) >= 1
+
+
+def test_refresh_headline_wording():
+    base = {
+        "ari_threshold": 0.8,
+        "start_dates": 5,
+        "limiting_start_date": "2017-03-06",
+        "is_lower_bound": False,
+    }
+    normal = report.refresh_headline(
+        base | {"recommended_interval_weeks": 10, "refits_per_year": 6}
+    )
+    assert normal.startswith("Refit the segmentation every 10 weeks (about 6 refits")
+    assert "ARI ≥ 0.8" in normal and "every one of the 5 start dates" in normal
+    assert "in week 11" in normal and "at least" not in normal
+    bound = report.refresh_headline(
+        base
+        | {"recommended_interval_weeks": 26, "refits_per_year": 2}
+        | {"is_lower_bound": True}
+    )
+    assert "at least 26 weeks" in bound
+    zero = report.refresh_headline(
+        base | {"recommended_interval_weeks": 0, "refits_per_year": 52}
+    )
+    assert "already differ from a fresh fit" in zero and "after one week" in zero
+    assert report.drift_table_horizons([0, 1, 2]) == [2]
+    assert report.drift_table_horizons(range(27)) == [4, 13, 26]
+    assert report.drift_table_horizons([0]) == []
+
+
+def test_refit_due_is_highlighted_and_text_escaped(sample_build):
+    data = report.load_report_data(sample_build.warehouse)
+    assert data.refresh.refit_check is not None
+    data.refresh.refit_check = data.refresh.refit_check | {
+        "is_refit_due": True,
+        "verdict": "refit due: <b>x</b> & y",
+    }
+    text = report.render_html(data)
+    dom = Elements(text)
+    verdict = [a for _, a in dom.tags if a.get("id") == "refit-verdict"][0]
+    assert verdict["data-refit-due"] == "true"
+    assert "due" in verdict["class"].split()
+    assert "<b>x</b>" not in text
+    assert "refit due: &lt;b&gt;x&lt;/b&gt; &amp; y" in text
