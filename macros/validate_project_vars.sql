@@ -49,6 +49,53 @@
         ) -%}
     {%- endif -%}
 
+    {%- set start_dates = var('stability_start_dates') -%}
+    {%- set bad_dates = [] -%}
+    {%- if start_dates is string or start_dates is not iterable
+        or start_dates | length == 0 -%}
+        {%- do bad_dates.append(start_dates | string) -%}
+    {%- else -%}
+        {%- for start_date in start_dates -%}
+            {%- set text = start_date | string -%}
+            {%- set valid = modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+            {%- if valid -%}
+                {%- set year, month, day = text.split('-') | map('int') -%}
+                {%- set valid = 1 <= month <= 12 and 1 <= day <= 31 -%}
+            {%- endif -%}
+            {%- if not valid -%}
+                {%- do bad_dates.append(text) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if bad_dates -%}
+        {%- do errors.append(
+            "var stability_start_dates must be a non-empty list of dates "
+            ~ "YYYY-MM-DD, e.g. ['2017-06-05', '2018-03-05'], got '"
+            ~ (bad_dates | join("', '")) ~ "'"
+        ) -%}
+    {%- endif -%}
+
+    {%- set weeks = var('stability_horizon_weeks') -%}
+    {%- if weeks is not number or weeks < 1 or weeks != weeks | int -%}
+        {%- do errors.append(
+            "var stability_horizon_weeks must be a whole number of weeks >= 1, "
+            ~ "got '" ~ weeks ~ "'"
+        ) -%}
+    {%- endif -%}
+
+    {%- set thresholds = var('stability_sensitivity_thresholds') | list
+        if var('stability_sensitivity_thresholds') is iterable
+        and var('stability_sensitivity_thresholds') is not string else ['?'] -%}
+    {%- for threshold in thresholds + [var('stability_ari_threshold')] -%}
+        {%- if threshold is not number or not 0 < threshold <= 1 -%}
+            {%- do errors.append(
+                "vars stability_ari_threshold and "
+                ~ "stability_sensitivity_thresholds must be ARIs in (0, 1], "
+                ~ "got '" ~ threshold ~ "'"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
     {%- if errors -%}
         {{ exceptions.raise_compiler_error(
             "Project vars:\n  - " ~ (errors | join('\n  - '))

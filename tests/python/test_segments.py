@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -79,15 +80,18 @@ def test_model_selection_covers_three_families_and_marks_one_choice(
     assert selection[metrics].notna().all().all()
     assert selection["silhouette"].between(-1, 1).all()
     assert selection["stability_ari"].between(-1, 1.0000001).all()
-    # the rule: among eligible candidates the highest silhouette, then fewer k
+    # the rule: among eligible candidates within the tolerance of the best
+    # silhouette, the most stable, then fewer k
     eligible = selection[selection["is_eligible"]]
     assert not eligible.empty
-    best = eligible.sort_values(["silhouette", "n_segments"], ascending=[False, True])
+    tolerance = json.loads(selection["settings"].iloc[0])["silhouette_tolerance"]
+    tied = eligible[eligible["silhouette"] >= eligible["silhouette"].max() - tolerance]
+    best = tied.sort_values(["stability_ari", "n_segments"], ascending=[False, True])
     chosen = selection[selection["is_chosen"]].iloc[0]
     assert chosen["algorithm"] == best.iloc[0]["algorithm"]
     assert chosen["n_segments"] == best.iloc[0]["n_segments"]
     assert chosen["selection_rank"] == 1
-    assert "highest silhouette" in chosen["choice_rule"]
+    assert f"within {tolerance:g} of the best silhouette" in chosen["choice_rule"]
 
 
 def test_every_segment_has_a_unique_name_description_and_action(

@@ -431,3 +431,25 @@ def test_drift_command_exit_status(
     fresh = ["drift", "--no-build", "--warehouse", str(sample_build.warehouse)]
     assert cli.main([*fresh, "--fail-if-due"]) == 0
     assert "no refit due" in capsys.readouterr().out
+
+
+def test_bad_stability_vars_stop_the_build_with_a_clear_error(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    result = build_module.run_dbt(
+        ["run", "--select", "int_as_of_date"],
+        sample_dir,
+        tmp_path / "olist.duckdb",
+        {
+            "stability_start_dates": ["2017-06-05", "2017-13-45"],
+            "stability_horizon_weeks": 0,
+            "stability_sensitivity_thresholds": [0.7, 1.5],
+        },
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "stability_start_dates must be a non-empty list of dates" in output
+    assert "got '2017-13-45'" in output
+    assert "stability_horizon_weeks must be a whole number of weeks >= 1" in output
+    assert "got '1.5'" in output
