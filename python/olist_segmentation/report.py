@@ -1213,12 +1213,19 @@ def refresh_headline(recommendation: dict) -> str:
             f"fell below {threshold} within the {_weeks(weeks)} simulated, so "
             "the real interval may be longer."
         )
-    return (
+    text = (
         f"Refit the segmentation every {_weeks(weeks)} (about {refits}): the "
         f"frozen segments agree with a fresh fit (ARI ≥ {threshold}) for "
         f"{_weeks(weeks)} from {every}. From {limiting} they fell below "
         f"{threshold} in week {weeks + 1}."
     )
+    robust = recommendation.get("robust_interval_weeks")
+    if not _missing(robust) and int(robust) > weeks:
+        text += (
+            f" Not counting weeks in which fresh fits with different seeds "
+            f"disagreed among themselves, the interval is {_weeks(int(robust))}."
+        )
+    return text
 
 
 def drift_table_horizons(horizons: Iterable[int]) -> list[int]:

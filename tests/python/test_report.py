@@ -410,6 +410,13 @@ def test_refresh_headline_wording():
     assert normal.startswith("Refit the segmentation every 10 weeks (about 6 refits")
     assert "ARI ≥ 0.8" in normal and "every one of the 5 start dates" in normal
     assert "in week 11" in normal and "at least" not in normal
+    assert "Not counting" not in normal
+    robust = report.refresh_headline(
+        base
+        | {"recommended_interval_weeks": 7, "refits_per_year": 8}
+        | {"robust_interval_weeks": 17}
+    )
+    assert robust.endswith("disagreed among themselves, the interval is 17 weeks.")
     bound = report.refresh_headline(
         base
         | {"recommended_interval_weeks": 26, "refits_per_year": 2}
