@@ -83,6 +83,17 @@ def test_a_plain_build_leaves_the_simulation_out(sample_build: Build) -> None:
     assert not {t for t in tables if t.startswith("stability_")}
 
 
+def test_builds_leave_no_staging_tables_behind(
+    stability_build: StabilityBuild,
+) -> None:
+    """Incremental Python models' `__dbt_tmp` tables are dropped at run end."""
+    tables = stability_build.build.query(
+        "select table_name from information_schema.tables"
+    )["table_name"]
+    assert "segment_model_selection" in set(tables)
+    assert not [t for t in tables if "__dbt_tmp" in t]
+
+
 def test_grid_has_every_start_date_and_horizon(stability_build: StabilityBuild) -> None:
     b = stability_build.build
     grid = b.query("select * from intermediate.int_stability_as_of_dates")
