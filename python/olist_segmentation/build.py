@@ -31,6 +31,7 @@ MARTS = (
     "segment_profiles",
     "segment_model_selection",
     "segment_lift",
+    "segment_refit_check",
 )
 
 
@@ -123,6 +124,7 @@ class WarehouseSummary:
     )
     model: str = ""
     behavioural: list[tuple[int, str, int, float, float]] = field(default_factory=list)
+    drift_verdict: str = ""
 
     def render(self) -> str:
         """Return the summary as a short plain-text report."""
@@ -154,6 +156,8 @@ class WarehouseSummary:
                     f"  {segment_id:>3} {name:<{width}}{customers:>10,}"
                     f"{share:>8.1%}{revenue:>9.1%}"
                 )
+        if self.drift_verdict:
+            lines += ["", f"Drift check: {self.drift_verdict}"]
         return "\n".join(lines)
 
 
@@ -236,6 +240,9 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
             "select segment_id, segment_name, customers, customer_share, "
             "revenue_share from main.segment_profiles order by segment_id"
         ).fetchall()
+        check = con.execute(
+            "select verdict from main.segment_refit_check limit 1"
+        ).fetchone()
     finally:
         con.close()
     return WarehouseSummary(
@@ -249,6 +256,7 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
             (int(i), n, int(c), float(s or 0), float(r or 0))
             for i, n, c, s, r in behavioural
         ],
+        drift_verdict=check[0] if check else "",
     )
 
 

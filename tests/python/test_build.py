@@ -109,6 +109,9 @@ def test_summary_adds_up_and_names_segments(sample_build: Build) -> None:
     text = summary.render()
     assert str(sample_build.warehouse) in text
     assert "Potential loyalist" in text
+    verdict = sample_build.query("select verdict from main.segment_refit_check")
+    assert summary.rows["segment_refit_check"] == 1
+    assert f"Drift check: {verdict.iloc[0, 0]}" in text
 
 
 def test_rebuild_gives_identical_tables(sample_build: Build, tmp_path: Path) -> None:
