@@ -83,19 +83,7 @@ def _as_of(features: pd.DataFrame) -> object:
 
 
 def _chosen(selection: pd.DataFrame) -> pd.Series:
-    if selection.empty:
-        raise seg.SegmentationError(
-            "segment_model_selection is empty: run a full build "
-            "(`dbt build --full-refresh -s segment_model_selection+`)."
-        )
-    latest = selection["model_version"].max()
-    chosen = selection[(selection["model_version"] == latest) & selection["is_chosen"]]
-    if len(chosen) != 1:
-        raise seg.SegmentationError(
-            f"segment_model_selection version {latest} has {len(chosen)} chosen "
-            "rows instead of 1"
-        )
-    return chosen.iloc[0]
+    return seg.chosen_candidate(selection)
 
 
 def fitted_pipeline(

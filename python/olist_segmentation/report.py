@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from olist_segmentation import chromium
-from olist_segmentation.build import WarehouseError, dbt_environment
+from olist_segmentation.build import WarehouseError, connect
 from olist_segmentation.chromium import PageReport
 
 #: Segment tables the report reads (built by the segmentation models).
@@ -151,19 +151,10 @@ class ReportData:
 
 
 def _connect(warehouse: Path | None) -> tuple[Path, duckdb.DuckDBPyConnection]:
-    path = Path(dbt_environment(warehouse=warehouse)["OLIST_DUCKDB_PATH"])
-    if not path.exists():
-        raise ReportError(
-            f"No warehouse at {path}. Build it first: `make run` (or `olist-seg "
-            "build`), or point OLIST_DUCKDB_PATH / --warehouse at one."
-        )
     try:
-        return path, duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as error:
-        raise ReportError(
-            f"Cannot open {path}: {error}. Another process (a BI tool, a "
-            "running build) may hold it open for writing; close it and retry."
-        ) from error
+        return connect(warehouse)
+    except WarehouseError as error:
+        raise ReportError(str(error)) from error
 
 
 def _present_tables(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -394,7 +394,8 @@ def _metrics(
     )
 
 
-def _stability(labels_per_seed: Sequence[np.ndarray]) -> float:
+def mean_pairwise_ari(labels_per_seed: Sequence[np.ndarray]) -> float:
+    """Return the mean adjusted Rand index over every pair of labelings (1 for one)."""
     scores = [
         adjusted_rand_score(labels_per_seed[i], labels_per_seed[j])
         for i in range(len(labels_per_seed))
@@ -478,7 +479,7 @@ def select_model(
                 silhouette=silhouette,
                 davies_bouldin=davies_bouldin,
                 calinski_harabasz=calinski,
-                stability_ari=_stability(labels_per_seed),
+                stability_ari=mean_pairwise_ari(labels_per_seed),
                 min_segment_share=float(shares.min()),
             )
             candidates.append(candidate)
@@ -614,11 +615,45 @@ def selection_frame(rows: list[dict[str, object]] | None = None) -> pd.DataFrame
 
 
 def fit_pipeline(
-    features: pd.DataFrame, algorithm: str, n_segments: int, config: SegmentConfig
+    features: pd.DataFrame,
+    algorithm: str,
+    n_segments: int,
+    config: SegmentConfig,
+    seed: int | None = None,
 ) -> Pipeline:
-    """Fit the pipeline of one candidate with the first seed."""
+    """Fit the pipeline of one candidate (default: with the first seed)."""
     x = feature_matrix(features, config)
-    return make_pipeline(algorithm, n_segments, config.seeds[0], config).fit(x)
+    seed = config.seeds[0] if seed is None else seed
+    return make_pipeline(algorithm, n_segments, seed, config).fit(x)
+
+
+def chosen_candidate(
+    selection: pd.DataFrame, model_version: int | None = None
+) -> pd.Series:
+    """Return the chosen row of ``segment_model_selection`` for a version.
+
+    Args:
+        selection: Rows of ``segment_model_selection``.
+        model_version: The version; default the latest.
+
+    Raises:
+        SegmentationError: No version yet, or not exactly one chosen row.
+    """
+    if selection.empty:
+        raise SegmentationError(
+            "segment_model_selection is empty: run a full build "
+            "(`dbt build --full-refresh -s segment_model_selection+`)."
+        )
+    version = (
+        selection["model_version"].max() if model_version is None else model_version
+    )
+    chosen = selection[(selection["model_version"] == version) & selection["is_chosen"]]
+    if len(chosen) != 1:
+        raise SegmentationError(
+            f"segment_model_selection version {version} has {len(chosen)} chosen "
+            "rows instead of 1"
+        )
+    return chosen.iloc[0]
 
 
 # --------------------------------------------------------------------------

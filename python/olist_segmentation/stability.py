@@ -184,27 +184,9 @@ class ChosenModel:
             SegmentationError: No model version, or not exactly one chosen
                 candidate.
         """
-        if selection.empty:
-            raise seg.SegmentationError(
-                "segment_model_selection is empty: build the segments first "
-                "(`make run`)."
-            )
-        version = (
-            int(selection["model_version"].max())
-            if model_version is None
-            else int(model_version)
-        )
-        chosen = selection[
-            (selection["model_version"] == version) & selection["is_chosen"]
-        ]
-        if len(chosen) != 1:
-            raise seg.SegmentationError(
-                f"segment_model_selection version {version} has {len(chosen)} "
-                "chosen candidates instead of 1."
-            )
-        row = chosen.iloc[0]
+        row = seg.chosen_candidate(selection, model_version)
         return cls(
-            version,
+            int(row["model_version"]),
             str(row["algorithm"]),
             int(row["n_segments"]),
             seg.SegmentConfig.from_json(row["settings"]),
@@ -212,11 +194,9 @@ class ChosenModel:
 
     def fit(self, features: pd.DataFrame, seed: int | None = None) -> Pipeline:
         """Fit the chosen pipeline on ``features`` (default: the first seed)."""
-        seed = self.config.seeds[0] if seed is None else seed
-        x = seg.feature_matrix(features, self.config)
-        return seg.make_pipeline(
-            self.algorithm, self.n_segments, seed, self.config
-        ).fit(x)
+        return seg.fit_pipeline(
+            features, self.algorithm, self.n_segments, self.config, seed
+        )
 
     def refit_labels(self, features: pd.DataFrame) -> list[np.ndarray]:
         """Refit with each configured seed; return each refit's labels."""
@@ -235,16 +215,11 @@ def agreement(frozen: np.ndarray, refits: Sequence[np.ndarray]) -> dict[str, flo
         agreement a frozen model cannot be expected to beat).
     """
     scores = [float(adjusted_rand_score(frozen, refit)) for refit in refits]
-    pairs = [
-        float(adjusted_rand_score(refits[i], refits[j]))
-        for i in range(len(refits))
-        for j in range(i + 1, len(refits))
-    ]
     return {
         "ari": float(np.median(scores)),
         "ari_lowest_seed": min(scores),
         "ari_highest_seed": max(scores),
-        "refit_agreement": float(np.mean(pairs)) if pairs else 1.0,
+        "refit_agreement": seg.mean_pairwise_ari(refits),
     }
 
 
