@@ -97,7 +97,10 @@ def run_dbt(
     """
     env = dbt_environment(data_dir, warehouse)
     Path(env["OLIST_DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "dbt.cli.main", *args]
+    # The filter hides runpy's warning that dbt.cli imports dbt.cli.main
+    # before `-m` runs it: harmless, and noise in every build's output.
+    warning_filter = "ignore::RuntimeWarning:runpy"
+    command = [sys.executable, "-W", warning_filter, "-m", "dbt.cli.main", *args]
     command += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]

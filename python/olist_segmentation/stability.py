@@ -329,7 +329,8 @@ def simulate(
             everyone = np.ones(len(current), dtype=bool)
             for population, mask in zip(POPULATIONS, (everyone, is_known), strict=True):
                 scores = agreement(frozen_labels[mask], [r[mask] for r in labels])
-                lowest = min(lowest, scores["ari"])
+                if population == POPULATIONS[0]:
+                    lowest = min(lowest, scores["ari"])
                 rows.append(
                     {
                         "start_date": start,
@@ -342,7 +343,8 @@ def simulate(
                 )
         progress(
             f"start {start.date()}: M0 fitted on {len(reference):,} customers; "
-            f"{steps['horizon_weeks'].max()} weekly horizons; lowest ARI {lowest:.3f}"
+            f"{steps['horizon_weeks'].max()} weekly horizons; lowest ARI {lowest:.3f} "
+            f"({POPULATIONS[0]})"
         )
     frame = pd.DataFrame(rows).assign(
         model_version=chosen.model_version,

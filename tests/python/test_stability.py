@@ -17,7 +17,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from olist_segmentation import build as build_module
-from olist_segmentation import cli, stability
+from olist_segmentation import cli, dbt_models, stability
 from olist_segmentation import segmentation as seg
 
 from conftest import EARLY_AS_OF_DATE, STABILITY_VARS, Build, StabilityBuild
@@ -206,6 +206,55 @@ def test_ari_equals_an_independent_fit_of_m0_and_the_refit(
             ]
         )
         assert row["refit_agreement"] == pytest.approx(agreement)
+
+
+def test_simulation_reruns_to_identical_tables(
+    stability_build: StabilityBuild,
+) -> None:
+    # Deterministic: the same features and settings give the same tables,
+    # bit for bit, in another process than the dbt build that stored them.
+    b = stability_build.build
+    features = b.query(
+        "select * from intermediate.int_stability_features "
+        "order by as_of_date, customer_unique_id"
+    )
+    grid = b.query("select * from intermediate.int_stability_as_of_dates")
+    selection = b.query("select * from main.segment_model_selection")
+    order = ["start_date", "horizon_weeks", "population"]
+    stored_ari = b.query("select * from main.stability_ari").sort_values(order)
+    rerun_ari = dbt_models.stability_ari(
+        features, grid, selection, STABILITY_VARS["stability_start_dates"]
+    ).sort_values(order)
+    assert len(rerun_ari) == len(stored_ari) > 0
+    _assert_same_values(
+        rerun_ari,
+        stored_ari,
+        ["customers", "ari", "ari_lowest_seed", "ari_highest_seed", "refit_agreement"],
+    )
+
+    order = ["start_date", "horizon_weeks", "feature"]
+    stored_drift = b.query("select * from main.stability_drift").sort_values(order)
+    rerun_drift = dbt_models.stability_drift(features, grid, selection).sort_values(
+        order
+    )
+    assert len(rerun_drift) == len(stored_drift) > 0
+    _assert_same_values(
+        rerun_drift,
+        stored_drift,
+        ["feature", "psi", "ks_statistic", "reference_mean", "current_mean"],
+    )
+
+
+def _assert_same_values(
+    got: pd.DataFrame, stored: pd.DataFrame, columns: list[str]
+) -> None:
+    # Exact: no tolerance. NaN equals NaN (a feature nobody has yet).
+    pd.testing.assert_frame_equal(
+        got[columns].reset_index(drop=True),
+        stored[columns].reset_index(drop=True),
+        check_exact=True,
+        check_dtype=False,
+    )
 
 
 def _intervals_oracle(ari: pd.DataFrame, threshold: float) -> pd.DataFrame:
