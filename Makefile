@@ -39,16 +39,17 @@ $(SAMPLE_DIR)/.complete: $(BIN)/.installed python/olist_segmentation/generate.py
 
 data: $(SAMPLE_DIR)/.complete  ## generate the synthetic sample into data/sample
 
-run: install  ## install, generate the sample when used, build, summarise, write the report
+run: install  ## install, generate the sample when used, build, drift check, write the report
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
 	$(BIN)/olist-seg build
+	$(BIN)/olist-seg drift
 	$(BIN)/olist-seg report --out $(REPORT_DIR)/segments.html
 
 stability: install  ## measure the refresh interval (minutes on the real data), write the report
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
 	$(BIN)/olist-seg stability --report $(REPORT_DIR)/segments.html
 
-drift: install  ## rebuild with the frozen model and say whether a refit is due
+drift: install  ## lift backtest and drift check on the built warehouse: is a refit due?
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
 	$(BIN)/olist-seg drift
 

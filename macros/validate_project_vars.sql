@@ -96,6 +96,53 @@
         {%- endif -%}
     {%- endfor -%}
 
+    {%- set sample_size = var('segment_fit_sample_size') -%}
+    {%- if sample_size is not number or sample_size != sample_size | int
+        or sample_size < 1000 -%}
+        {%- do errors.append(
+            "var segment_fit_sample_size must be a whole number of customers "
+            ~ ">= 1000 (the model is selected and fitted on at most that many), "
+            ~ "e.g. 50000, got '" ~ sample_size ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set sample_seed = var('segment_fit_sample_seed') -%}
+    {%- if sample_seed is not number or sample_seed != sample_seed | int -%}
+        {%- do errors.append(
+            "var segment_fit_sample_seed must be a whole number, e.g. 0, got '"
+            ~ sample_seed ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set tolerance = var('segment_fingerprint_tolerance') -%}
+    {%- if tolerance is not number or not 0 <= tolerance < 1 -%}
+        {%- do errors.append(
+            "var segment_fingerprint_tolerance must be a share in [0, 1), "
+            ~ "e.g. 0.01, got '" ~ tolerance ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set pinned = var('segment_model_version') -%}
+    {%- if pinned is not none and (pinned is not number
+        or pinned != pinned | int or pinned < 1) -%}
+        {%- do errors.append(
+            "var segment_model_version must be null or a model version "
+            ~ "number >= 1, got '" ~ pinned ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set known = segment_feature_columns() -%}
+    {%- set features = var('segment_features') -%}
+    {%- if features is string or features is not iterable -%}
+        {%- set unknown = [features | string] -%}
+    {%- else -%}
+        {%- set unknown = features | reject('in', known) | list -%}
+    {%- endif -%}
+    {%- if unknown -%}
+        {%- do errors.append(
+            "var segment_features may only name columns of "
+            ~ "int_customer_features listed in segment_feature_columns() ("
+            ~ (known | join(', ')) ~ "), got '" ~ (unknown | join("', '"))
+            ~ "'"
+        ) -%}
+    {%- endif -%}
+
     {%- if errors -%}
         {{ exceptions.raise_compiler_error(
             "Project vars:\n  - " ~ (errors | join('\n  - '))

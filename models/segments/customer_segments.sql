@@ -3,14 +3,7 @@
 -- SQL, without refitting. Each customer goes to the segment with the
 -- highest Gaussian log score; for k-means and Ward (variance 1, equal
 -- weights) that is the nearest centre.
-{%- set features = frozen_segment_features() %}
-{%- set feature_selects = [] %}
-{%- for feature in features %}
-    {%- do feature_selects.append(
-        "select\n        customer_unique_id,\n        '" ~ feature ~ "' as feature,"
-        ~ "\n        " ~ feature ~ " * 1.0 as raw_value\n    from features"
-    ) %}
-{%- endfor %}
+{%- set features = segment_feature_columns() %}
 
 with
 
@@ -58,27 +51,39 @@ centres as (
 
 feature_values as (
 
-    {{ feature_selects | join('\n\n    union all\n\n    ') }}
+    -- one row per customer and model feature (the stored version's features)
+    select
+        features.customer_unique_id,
+        transforms.feature,
+        transforms.fill_value,
+        transforms.clip_lower,
+        transforms.clip_upper,
+        transforms.log_transform,
+        transforms.mean,
+        transforms.scale,
+        case transforms.feature
+            {%- for feature in features %}
+            when '{{ feature }}'
+                then cast(features.{{ feature }} as double precision)
+            {%- endfor %}
+        end as raw_value
+    from features
+    cross join transforms
 
 ),
 
 clipped as (
 
     select
-        feature_values.customer_unique_id,
-        transforms.feature,
-        transforms.log_transform,
-        transforms.mean,
-        transforms.scale,
+        customer_unique_id,
+        feature,
+        log_transform,
+        mean,
+        scale,
         least(
-            greatest(
-                coalesce(feature_values.raw_value, transforms.fill_value),
-                transforms.clip_lower
-            ),
-            transforms.clip_upper
+            greatest(coalesce(raw_value, fill_value), clip_lower), clip_upper
         ) as clipped_value
     from feature_values
-    inner join transforms on feature_values.feature = transforms.feature
 
 ),
 

@@ -1,6 +1,8 @@
 """Candidates of each model version: algorithm x k, metrics, the choice.
 
-Appends a version only when none exists or the var segment_refit is true.
+Appends a version only when none exists or the var segment_refit is true;
+it is selected on the bounded fit sample (int_segment_fit_sample), which is
+read only then.
 """
 
 
@@ -23,10 +25,12 @@ def model(dbt, session):
         "segment_match_max_distance": dbt.config.get("segment_match_max_distance"),
         "segment_refit": dbt.config.get("segment_refit"),
     }
-    features = dbt.ref("int_customer_features").order("customer_unique_id").df()
+    sample = dbt.ref("int_segment_fit_sample")
     latest = 0
     if dbt.is_incremental:
         latest = session.execute(
             f"select coalesce(max(model_version), 0) from {dbt.this}"
         ).fetchone()[0]
-    return dbt_models.model_selection(features, int(latest), settings.get)
+    return dbt_models.model_selection(
+        lambda: sample.order("customer_unique_id").df(), int(latest), settings.get
+    )

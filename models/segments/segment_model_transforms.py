@@ -5,7 +5,7 @@ def model(dbt, session):
     """Return the transforms of a new model version, or no rows."""
     from olist_segmentation import dbt_models
 
-    features = dbt.ref("int_customer_features").order("customer_unique_id").df()
+    sample = dbt.ref("int_segment_fit_sample")
     selection = dbt.ref("segment_model_selection").df()
     stored = set()
     if dbt.is_incremental:
@@ -15,4 +15,6 @@ def model(dbt, session):
                 f"select distinct model_version from {dbt.this}"
             ).fetchall()
         }
-    return dbt_models.model_transforms(features, selection, stored)
+    return dbt_models.model_transforms(
+        lambda: sample.order("customer_unique_id").df(), selection, stored
+    )

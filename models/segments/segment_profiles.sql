@@ -1,8 +1,9 @@
 -- One row per behavioural segment of the current model version: size,
 -- share of customers and of revenue, and the mean and median of every
--- model feature, with the segment's name, description and action.
--- depends_on: {{ ref('segment_model_transforms') }}
-{%- set features = frozen_segment_features() %}
+-- feature a model may use (segment_feature_columns(): a fixed list, so the
+-- columns never depend on the data), with the segment's name, description
+-- and action.
+{%- set features = segment_feature_columns() %}
 {%- set feature_aggregates = [] %}
 {%- set feature_columns = [] %}
 {%- for feature in features %}

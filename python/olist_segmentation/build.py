@@ -30,9 +30,10 @@ MARTS = (
     "customer_segments",
     "segment_profiles",
     "segment_model_selection",
-    "segment_lift",
-    "segment_refit_check",
 )
+#: Tables of `make drift` (selector monitoring); the summary shows them when
+#: they belong to the current model version and as-of date.
+MONITORING_TABLES = ("segment_lift", "segment_refit_check")
 
 
 def _float(value: object) -> float | None:
@@ -186,6 +187,24 @@ def connect(warehouse: Path | None = None) -> tuple[Path, duckdb.DuckDBPyConnect
         ) from error
 
 
+def require_segments(warehouse: Path) -> None:
+    """Stop with a clear error when ``warehouse`` has no scored segments.
+
+    Raises:
+        WarehouseError: The file is missing, locked or not built yet.
+    """
+    path, con = connect(warehouse)
+    try:
+        con.execute("select 1 from main.customer_segments limit 1")
+    except duckdb.CatalogException as error:
+        raise WarehouseError(
+            f"{path} has no main.customer_segments: build it first with "
+            "`make run` (or `olist-seg build`)."
+        ) from error
+    finally:
+        con.close()
+
+
 def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
     """Read row counts, score bands and segment sizes from a built warehouse.
 
@@ -243,9 +262,7 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
             "select segment_id, segment_name, customers, customer_share, "
             "revenue_share from main.segment_profiles order by segment_id"
         ).fetchall()
-        check = con.execute(
-            "select verdict from main.segment_refit_check limit 1"
-        ).fetchone()
+        check = _current_refit_check(con)
     finally:
         con.close()
     return WarehouseSummary(
@@ -259,8 +276,27 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
             (int(i), n, int(c), float(s or 0), float(r or 0))
             for i, n, c, s, r in behavioural
         ],
-        drift_verdict=check[0] if check else "",
+        drift_verdict=check,
     )
+
+
+def _current_refit_check(con: duckdb.DuckDBPyConnection) -> str:
+    """Return the drift verdict when it was computed for the current segments."""
+    try:
+        row = con.execute(
+            "select c.verdict from main.segment_refit_check as c inner join "
+            "(select max(model_version) as v, max(as_of_date) as d "
+            "from main.customer_segments) as s "
+            "on c.model_version = s.v and c.as_of_date = s.d"
+        ).fetchone()
+    except duckdb.CatalogException:
+        row = None
+    if row is None:
+        return (
+            "not run for this build: `make drift` (olist-seg drift) runs the "
+            "lift backtest and the drift check"
+        )
+    return str(row[0])
 
 
 def read_segment_inputs(warehouse: Path) -> tuple[pd.DataFrame, str]:

@@ -10,8 +10,9 @@ features in this process and prints it (``--out`` writes the assignments).
 warehouse, and optionally a PNG screenshot of it.
 ``olist-seg stability`` runs the refresh-interval simulation (``dbt build
 --selector stability``), prints the recommended interval and writes the
-report. ``olist-seg drift`` builds and prints the production drift check:
-is a refit of the frozen model due?
+report. ``olist-seg drift`` runs the lift backtest and the production drift
+check on a built warehouse (``dbt build --selector monitoring``) and prints
+whether a refit of the frozen model is due.
 """
 
 from __future__ import annotations
@@ -137,16 +138,19 @@ def _parser() -> argparse.ArgumentParser:
 
     drift_cmd = commands.add_parser(
         "drift",
-        help="build with the frozen model and say whether a refit is due",
+        help="run the lift backtest and the drift check on a built warehouse "
+        "(`dbt build --selector monitoring`) and say whether a refit is due",
     )
     _data_arguments(drift_cmd)
     drift_cmd.add_argument(
-        "--as-of-date", help="check as of this date YYYY-MM-DD (default: latest)"
+        "--as-of-date",
+        help="first rebuild the warehouse as of this date YYYY-MM-DD "
+        "(default: check the warehouse as built)",
     )
     drift_cmd.add_argument(
         "--no-build",
         action="store_true",
-        help="print the check of the last build instead of building",
+        help="print the last check instead of running it",
     )
     drift_cmd.add_argument(
         "--fail-if-due",
@@ -225,10 +229,19 @@ def _drift(args: argparse.Namespace) -> int:
             build.dbt_environment(warehouse=args.warehouse)["OLIST_DUCKDB_PATH"]
         )
     else:
-        dbt_vars: dict[str, object] = {"segment_refit": False}
         if args.as_of_date:
-            dbt_vars["as_of_date"] = args.as_of_date
-        code, warehouse = _run_build(args, ["build"], dbt_vars)
+            code, _ = _run_build(
+                args, ["build"], {"as_of_date": args.as_of_date, "segment_refit": False}
+            )
+            if code != 0:
+                return code
+        warehouse = Path(
+            build.dbt_environment(warehouse=args.warehouse)["OLIST_DUCKDB_PATH"]
+        )
+        build.require_segments(warehouse)
+        code, warehouse = _run_build(
+            args, ["build", "--selector", "monitoring"], {"segment_refit": False}
+        )
         if code != 0:
             return code
     text, due = build.drift_summary(warehouse)

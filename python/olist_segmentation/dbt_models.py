@@ -1,32 +1,43 @@
-"""The bodies of the dbt Python models in ``models/segments/``.
+"""The bodies of the dbt Python models (``models/segments/``, ``models/monitoring/``).
 
 The model files only read their inputs (dbt needs the ``dbt.ref`` calls in
 them to draw the DAG) and call one function here, so the logic is plain,
-testable Python.
+testable Python on DataFrames, with no database API inside.
 
-The frozen model lives in three incremental tables that only grow:
+The frozen model lives in four incremental tables that only grow:
 ``segment_model_selection`` (candidates of each version),
 ``segment_model_transforms`` and ``segment_model_centres`` (the fitted
-pipeline) plus ``segment_definitions`` (names, descriptions, actions). A
-build adds a version only when the warehouse has none yet or the var
-``segment_refit`` is true; otherwise the latest version is reused and SQL
-(``customer_segments``) assigns every customer, new ones included, without
-refitting.
+pipeline) and ``segment_model_definitions`` (names, descriptions, actions).
+A build adds a version only when the warehouse has none yet or the var
+``segment_refit`` is true. It is selected and fitted on a bounded, seeded
+sample (``int_segment_fit_sample``), which the functions here read through a
+loader only when a new version is due: a build that reuses the frozen model
+reads no features and fits nothing, and SQL (``customer_segments``) assigns
+every customer.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
-from olist_segmentation import naming, stability
-from olist_segmentation import segmentation as seg
+from olist_segmentation import model_tables as mt
 
-_FITS: dict[tuple[object, ...], Pipeline] = {}
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+    from olist_segmentation import naming
+    from olist_segmentation import segmentation as seg
+
+# The fitting code (scikit-learn, scipy) is imported inside the functions
+# that fit: a build that reuses the frozen model never loads it.
+
+#: Reads the fit sample (``int_segment_fit_sample``, ordered by customer id).
+SampleLoader = Callable[[], pd.DataFrame]
 
 
 def _log(message: str) -> None:
@@ -45,12 +56,13 @@ def needs_new_version(latest_version: int, refit: object) -> bool:
 
 
 def model_selection(
-    features: pd.DataFrame, latest_version: int, get: Callable[[str], object]
+    load_sample: SampleLoader, latest_version: int, get: Callable[[str], object]
 ) -> pd.DataFrame:
     """Rows of ``segment_model_selection`` to append in this build.
 
     Args:
-        features: ``int_customer_features`` sorted by customer_unique_id.
+        load_sample: Reads ``int_segment_fit_sample``; called only when a new
+            version is fitted.
         latest_version: Highest version already stored; 0 when none.
         get: Reads the model's config (which copies the segment vars).
 
@@ -60,13 +72,16 @@ def model_selection(
     """
     if not needs_new_version(latest_version, get("segment_refit")):
         _log(f"reusing model version {latest_version} (set segment_refit to refit)")
-        return seg.selection_frame()
+        return mt.selection_frame()
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
     config = seg.SegmentConfig.from_vars(get)
     version = latest_version + 1
+    features = load_sample()
     _log(
-        f"model selection for version {version} on {len(features):,} customers: "
-        f"{len(config.algorithms)} algorithms x k in {list(config.k_values)} x "
-        f"{len(config.seeds)} seeds"
+        f"model selection for version {version} on a sample of {len(features):,} "
+        f"customers: {len(config.algorithms)} algorithms x k in "
+        f"{list(config.k_values)} x {len(config.seeds)} seeds"
     )
     candidates = seg.select_model(features, config, progress=_log)
     as_of = _as_of(features)
@@ -78,61 +93,57 @@ def model_selection(
 
 def _as_of(features: pd.DataFrame) -> object:
     if len(features) == 0:
-        raise seg.SegmentationError("int_customer_features is empty")
+        raise mt.SegmentationError("int_customer_features is empty")
     return features["as_of_date"].iloc[0]
-
-
-def _chosen(selection: pd.DataFrame) -> pd.Series:
-    return seg.chosen_candidate(selection)
 
 
 def fitted_pipeline(
     features: pd.DataFrame, chosen: pd.Series
 ) -> tuple[Pipeline, seg.SegmentConfig]:
-    """Fit (or reuse, within one dbt run) the chosen candidate's pipeline.
+    """Fit the chosen candidate's pipeline with its stored settings.
 
-    The settings are those stored with the chosen selection row.
+    The fit is seeded, so the same features and row give the same model.
     """
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
     config = seg.SegmentConfig.from_json(chosen["settings"])
-    fingerprint = int(
-        pd.util.hash_pandas_object(
-            features[["customer_unique_id", *config.features]], index=False
-        ).sum()
+    _log(
+        f"fitting version {int(chosen['model_version'])}: {chosen['algorithm']} "
+        f"with {chosen['n_segments']} segments on {len(features):,} customers"
     )
-    key = (
-        int(chosen["model_version"]),
-        chosen["algorithm"],
-        int(chosen["n_segments"]),
-        config.to_json(),
-        fingerprint,
+    pipeline = seg.fit_pipeline(
+        features, chosen["algorithm"], int(chosen["n_segments"]), config
     )
-    if key not in _FITS:
-        _log(
-            f"fitting version {key[0]}: {chosen['algorithm']} with "
-            f"{chosen['n_segments']} segments on {len(features):,} customers"
-        )
-        _FITS[key] = seg.fit_pipeline(
-            features, chosen["algorithm"], int(chosen["n_segments"]), config
-        )
-    return _FITS[key], config
+    return pipeline, config
 
 
 def model_transforms(
-    features: pd.DataFrame,
+    load_sample: SampleLoader,
     selection: pd.DataFrame,
     stored_versions: set[int],
 ) -> pd.DataFrame:
-    """Rows of ``segment_model_transforms`` to append in this build."""
-    chosen = _chosen(selection)
+    """Rows of ``segment_model_transforms`` to append in this build.
+
+    Only the preparation and scaling steps are fitted (they do not depend
+    on the clustering that follows them in the pipeline).
+    """
+    chosen = mt.chosen_candidate(selection)
     version = int(chosen["model_version"])
     if version in stored_versions:
-        return empty_frame(seg.TRANSFORM_COLUMNS)
-    pipeline, config = fitted_pipeline(features, chosen)
-    return seg.transforms_frame(pipeline, config, version)
+        return empty_frame(mt.TRANSFORM_COLUMNS)
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
+    config = seg.SegmentConfig.from_json(chosen["settings"])
+    features = load_sample()
+    x = seg.feature_matrix(features, config)
+    steps = seg.make_pipeline(
+        chosen["algorithm"], int(chosen["n_segments"]), config.seeds[0], config
+    )[:-1].fit(x)
+    return seg.transforms_frame(steps, config, version)
 
 
 def model_centres(
-    features: pd.DataFrame,
+    load_sample: SampleLoader,
     selection: pd.DataFrame,
     transforms: pd.DataFrame,
     previous_centres: pd.DataFrame,
@@ -140,15 +151,19 @@ def model_centres(
     """Rows of ``segment_model_centres`` to append in this build.
 
     Args:
-        features: ``int_customer_features`` sorted by customer_unique_id.
+        load_sample: Reads ``int_segment_fit_sample``; called only when a new
+            version is fitted.
         selection: Every row of ``segment_model_selection``.
         transforms: Every row of ``segment_model_transforms``.
         previous_centres: Every row already in ``segment_model_centres``.
     """
-    chosen = _chosen(selection)
+    chosen = mt.chosen_candidate(selection)
     version = int(chosen["model_version"])
     if version in set(previous_centres["model_version"]):
-        return empty_frame(seg.CENTRE_COLUMNS)
+        return empty_frame(mt.CENTRE_COLUMNS)
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
+    features = load_sample()
     pipeline, config = fitted_pipeline(features, chosen)
     x = seg.feature_matrix(features, config)
     labels = pipeline.predict(x)
@@ -183,6 +198,8 @@ def _define(
     kept: dict[int, str] | None = None,
 ) -> list[naming.SegmentDefinition]:
     """Name and describe segments from their members' feature values."""
+    from olist_segmentation import naming  # noqa: PLC0415
+
     raw = features[list(config.features)].astype(float)
     return naming.define_segments(
         z_centres,
@@ -206,23 +223,31 @@ DEFINITION_COLUMNS = (
 
 
 def model_definitions(
-    features: pd.DataFrame,
+    load_sample: SampleLoader,
     selection: pd.DataFrame,
+    transforms: pd.DataFrame,
     centres: pd.DataFrame,
     previous_definitions: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Rows of ``segment_definitions`` to append in this build.
+    """Rows of ``segment_model_definitions`` to append in this build.
 
-    A segment that kept its id through a refit keeps its name; descriptions
-    and actions are written from the new profile.
+    The sample's customers are assigned with the stored (frozen) transforms
+    and centres, as SQL scores them, so nothing is fitted here. A segment
+    that kept its id through a refit keeps its name; descriptions and
+    actions are written from the new profile.
     """
-    chosen = _chosen(selection)
+    chosen = mt.chosen_candidate(selection)
     version = int(chosen["model_version"])
     if version in set(previous_definitions["model_version"]):
         return empty_frame(DEFINITION_COLUMNS)
-    pipeline, config = fitted_pipeline(features, chosen)
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
+    config = seg.SegmentConfig.from_json(chosen["settings"])
     current = centres[centres["model_version"] == version]
-    segment_ids = segment_ids_of(pipeline, features, config, current)
+    features = load_sample()
+    segment_ids = seg.score_frozen(
+        features, transforms[transforms["model_version"] == version], current
+    )
     z_centres = current.pivot(index="segment_id", columns="feature", values="centre")[
         list(config.features)
     ]
@@ -277,6 +302,8 @@ def segment_ids_of(
     centres: pd.DataFrame,
 ) -> np.ndarray:
     """Segment id of each customer by the Python pipeline (for checks)."""
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
     label_to_id = dict(
         centres[["cluster_label", "segment_id"]]
         .drop_duplicates()
@@ -299,8 +326,10 @@ def backtest_assignments(
         customer_unique_id, segment_id (by descending size) and segment_name;
         no rows when no customer had bought before the past date.
     """
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
     columns = ["customer_unique_id", "segment_id", "segment_name"]
-    chosen = _chosen(selection)
+    chosen = mt.chosen_candidate(selection)
     config = seg.SegmentConfig.from_json(chosen["settings"])
     if len(features) < 10 * int(chosen["n_segments"]):
         _log(f"lift: only {len(features)} customers before the past date: no lift")
@@ -351,6 +380,8 @@ def stability_ari(
     The latest model version's hyper-parameters are fitted at each start
     date and frozen (M0), then compared with refits at each horizon.
     """
+    from olist_segmentation import stability  # noqa: PLC0415
+
     chosen = stability.ChosenModel.from_selection(selection)
     _log(
         f"stability: {chosen.algorithm} with {chosen.n_segments} segments, "
@@ -365,13 +396,15 @@ def stability_drift(
     features: pd.DataFrame, grid: pd.DataFrame, selection: pd.DataFrame
 ) -> pd.DataFrame:
     """Rows of ``stability_drift``: PSI and KS of each model feature."""
+    from olist_segmentation import stability  # noqa: PLC0415
+
     chosen = stability.ChosenModel.from_selection(selection)
     return stability.drift_over_time(features, grid, chosen.config.features)
 
 
 def _training(trained: pd.DataFrame) -> tuple[int, object]:
     if len(trained) != 1:
-        raise seg.SegmentationError(
+        raise mt.SegmentationError(
             f"int_segment_training_as_of_date has {len(trained)} rows instead of "
             "1: the model version that scores customer_segments has no chosen "
             "candidate in segment_model_selection (check the var "
@@ -405,10 +438,12 @@ def segment_drift(
     psi_threshold: object,
 ) -> pd.DataFrame:
     """Rows of ``segment_drift``: each feature today vs at training time."""
+    from olist_segmentation import stability  # noqa: PLC0415
+
     version, trained_as_of = _training(trained)
     chosen = stability.ChosenModel.from_selection(selection, version)
     if current.empty:
-        raise seg.SegmentationError("int_customer_features is empty: nothing to check")
+        raise mt.SegmentationError("int_customer_features is empty: nothing to check")
     drift = stability.feature_drift(training, current, chosen.config.features)
     threshold = float(psi_threshold)  # type: ignore[arg-type]
     drift = drift.assign(
@@ -430,6 +465,8 @@ def segment_refit_check(
     get: Callable[[str], object],
 ) -> pd.DataFrame:
     """Return the ``segment_refit_check`` row: is a refit due, and why."""
+    from olist_segmentation import stability  # noqa: PLC0415
+
     version, trained_as_of = _training(trained)
     chosen = stability.ChosenModel.from_selection(selection, version)
     thresholds = stability.DriftThresholds.from_vars(get)

@@ -44,33 +44,26 @@ from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-#: Algorithms the model selection knows.
-ALGORITHMS = ("kmeans", "gaussian_mixture", "agglomerative_ward")
-
-#: Columns of the ``segment_model_selection`` table, in order.
-SELECTION_COLUMNS = (
-    "model_version",
-    "algorithm",
-    "n_segments",
-    "parameters",
-    "is_deployable",
-    "silhouette",
-    "davies_bouldin",
-    "calinski_harabasz",
-    "stability_ari",
-    "min_segment_share",
-    "is_eligible",
-    "is_chosen",
-    "selection_rank",
-    "choice_rule",
-    "trained_as_of_date",
-    "trained_customers",
-    "settings",
+from olist_segmentation.model_tables import (
+    CENTRE_COLUMNS,
+    SELECTION_COLUMNS,
+    TRANSFORM_COLUMNS,
+    SegmentationError,
+    chosen_candidate,
+    selection_frame,
 )
 
+__all__ = [
+    "CENTRE_COLUMNS",
+    "SELECTION_COLUMNS",
+    "TRANSFORM_COLUMNS",
+    "SegmentationError",
+    "chosen_candidate",
+    "selection_frame",
+]
 
-class SegmentationError(ValueError):
-    """The features or the settings cannot give a segmentation."""
+#: Algorithms the model selection knows.
+ALGORITHMS = ("kmeans", "gaussian_mixture", "agglomerative_ward")
 
 
 @dataclass(frozen=True)
@@ -592,28 +585,6 @@ def selection_table(
     return selection_frame(rows)
 
 
-def selection_frame(rows: list[dict[str, object]] | None = None) -> pd.DataFrame:
-    """Return selection rows as a typed frame (also when empty)."""
-    frame = pd.DataFrame(rows or [], columns=list(SELECTION_COLUMNS))
-    types = {
-        "model_version": "int64",
-        "n_segments": "int64",
-        "is_deployable": "bool",
-        "silhouette": "float64",
-        "davies_bouldin": "float64",
-        "calinski_harabasz": "float64",
-        "stability_ari": "float64",
-        "min_segment_share": "float64",
-        "is_eligible": "bool",
-        "is_chosen": "bool",
-        "selection_rank": "int64",
-        "trained_customers": "int64",
-    }
-    frame = frame.astype(types)
-    frame["trained_as_of_date"] = pd.to_datetime(frame["trained_as_of_date"])
-    return frame
-
-
 def fit_pipeline(
     features: pd.DataFrame,
     algorithm: str,
@@ -627,58 +598,8 @@ def fit_pipeline(
     return make_pipeline(algorithm, n_segments, seed, config).fit(x)
 
 
-def chosen_candidate(
-    selection: pd.DataFrame, model_version: int | None = None
-) -> pd.Series:
-    """Return the chosen row of ``segment_model_selection`` for a version.
-
-    Args:
-        selection: Rows of ``segment_model_selection``.
-        model_version: The version; default the latest.
-
-    Raises:
-        SegmentationError: No version yet, or not exactly one chosen row.
-    """
-    if selection.empty:
-        raise SegmentationError(
-            "segment_model_selection is empty: run a full build "
-            "(`dbt build --full-refresh -s segment_model_selection+`)."
-        )
-    version = (
-        selection["model_version"].max() if model_version is None else model_version
-    )
-    chosen = selection[(selection["model_version"] == version) & selection["is_chosen"]]
-    if len(chosen) != 1:
-        raise SegmentationError(
-            f"segment_model_selection version {version} has {len(chosen)} chosen "
-            "rows instead of 1"
-        )
-    return chosen.iloc[0]
-
-
 # --------------------------------------------------------------------------
 # Freezing: the fitted pipeline as tables that SQL can score.
-
-TRANSFORM_COLUMNS = (
-    "model_version",
-    "feature",
-    "feature_position",
-    "fill_value",
-    "clip_lower",
-    "clip_upper",
-    "log_transform",
-    "mean",
-    "scale",
-)
-CENTRE_COLUMNS = (
-    "model_version",
-    "segment_id",
-    "cluster_label",
-    "feature",
-    "centre",
-    "variance",
-    "log_weight",
-)
 
 
 def transforms_frame(
@@ -764,6 +685,45 @@ def to_scaled_units(values: np.ndarray, transforms: pd.DataFrame) -> np.ndarray:
     logs = t["log_transform"].to_numpy()
     logged = np.where(logs, np.log1p(np.where(logs, clipped, 0.0)), clipped)
     return (logged - t["mean"].to_numpy()) / t["scale"].to_numpy()
+
+
+def score_frozen(
+    features: pd.DataFrame, transforms: pd.DataFrame, centres: pd.DataFrame
+) -> np.ndarray:
+    """Assign customers with a stored model, exactly as SQL scores them.
+
+    The mirror of ``customer_segments``: fill, clip, log and scale each
+    feature with the stored transforms, then take the segment with the
+    highest diagonal-Gaussian log score (for k-means and Ward, variance 1
+    and log weight 0: the nearest centre); ties go to the lowest segment id.
+
+    Args:
+        features: One row per customer with the model's feature columns.
+        transforms: ``segment_model_transforms`` rows of one version.
+        centres: ``segment_model_centres`` rows of the same version.
+
+    Returns:
+        The segment id of each row of ``features``.
+    """
+    t = transforms.sort_values("feature_position")
+    names = t["feature"].tolist()
+    missing = [name for name in names if name not in features.columns]
+    if missing:
+        raise SegmentationError(f"The customer features lack {missing}")
+    values = features[names].to_numpy(dtype=float)
+    values = np.where(np.isnan(values), t["fill_value"].to_numpy(), values)
+    scaled = to_scaled_units(values, t)
+    ids = np.sort(centres["segment_id"].unique())
+    wide = centres.pivot(index="segment_id", columns="feature", values="centre")
+    var = centres.pivot(index="segment_id", columns="feature", values="variance")
+    weight = centres.groupby("segment_id")["log_weight"].max()
+    mu = wide.loc[ids, names].to_numpy()
+    sigma2 = var.loc[ids, names].to_numpy()
+    diff = scaled[:, None, :] - mu[None, :, :]
+    log_score = weight.loc[ids].to_numpy()[None, :] - 0.5 * (
+        np.log(2 * np.pi * sigma2)[None, :, :] + diff**2 / sigma2[None, :, :]
+    ).sum(axis=2)
+    return ids[np.argmax(log_score, axis=1)]
 
 
 def initial_segment_ids(labels: np.ndarray, n_segments: int) -> dict[int, int]:

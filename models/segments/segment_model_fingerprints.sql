@@ -1,0 +1,111 @@
+-- What each model version was trained on: one row per version, written by
+-- the build that fitted it and never changed. The on-run-start hook
+-- check_segment_model_fits_data() recomputes the same figures from today's
+-- data and stops a build whose data are not a continuation of these (for
+-- example a model fitted on the synthetic sample meeting the real data) or
+-- whose as-of date is before training_as_of_date (look-ahead).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail'
+) }}
+
+{%- set features = segment_feature_columns() %}
+
+with
+
+selection as (
+
+    select * from {{ ref('segment_model_selection') }}
+
+),
+
+features as (
+
+    select * from {{ ref('int_customer_features') }}
+
+),
+
+fit_sample as (
+
+    select * from {{ ref('int_segment_fit_sample') }}
+
+),
+
+latest_version as (
+
+    select max(model_version) as model_version
+    from selection
+
+),
+
+customer_figures as (
+
+    select
+        max(as_of_date) as training_as_of_date,
+        count(*) as customers,
+        min(first_purchase_date) as first_purchase_date,
+        max(last_purchase_date) as last_purchase_date,
+        {%- for feature in features %}
+        avg(cast({{ feature }} as double precision)) as mean_{{ feature }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from features
+
+),
+
+sample_figures as (
+
+    select count(*) as fit_sample_customers
+    from fit_sample
+
+),
+
+source_rows as (
+
+    select
+        (select count(*) from {{ ref('stg_olist__orders') }}) as orders_rows,
+        (select count(*) from {{ ref('stg_olist__customers') }})
+            as customers_rows,
+        (select count(*) from {{ ref('stg_olist__order_items') }})
+            as order_items_rows,
+        (select count(*) from {{ ref('stg_olist__order_payments') }})
+            as order_payments_rows,
+        (select count(*) from {{ ref('stg_olist__order_reviews') }})
+            as order_reviews_rows
+
+),
+
+final as (
+
+    select
+        cast(latest_version.model_version as integer) as model_version,
+        customer_figures.training_as_of_date,
+        customer_figures.customers,
+        sample_figures.fit_sample_customers,
+        customer_figures.first_purchase_date,
+        customer_figures.last_purchase_date,
+        source_rows.orders_rows,
+        source_rows.customers_rows,
+        source_rows.order_items_rows,
+        source_rows.order_payments_rows,
+        source_rows.order_reviews_rows,
+        {%- for feature in features %}
+        customer_figures.mean_{{ feature }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from latest_version
+    cross join customer_figures
+    cross join sample_figures
+    cross join source_rows
+    where
+        latest_version.model_version is not null
+        {%- if is_incremental() %}
+        and latest_version.model_version not in (
+            select model_version from {{ this }}
+        )
+        {%- endif %}
+
+)
+
+select * from final
