@@ -154,7 +154,7 @@ final as (
         -- order history
         aggregated.order_count,
         coalesce(rfm_values.frequency, 0) as qualifying_order_count,
-        aggregated.canceled_order_count,
+        cast(aggregated.canceled_order_count as bigint) as canceled_order_count,
         aggregated.first_order_at,
         aggregated.last_order_at,
         rfm_values.first_purchase_date,
@@ -173,7 +173,7 @@ final as (
             as freight_share,
 
         -- basket and products
-        aggregated.total_items,
+        cast(aggregated.total_items as bigint) as total_items,
         aggregated.avg_items_per_order,
         coalesce(products.distinct_category_count, 0) as distinct_category_count,
         category_orders.main_category as favourite_category,
@@ -191,14 +191,14 @@ final as (
             as debit_card_share,
 
         -- delivery experience
-        aggregated.delivered_order_count,
+        cast(aggregated.delivered_order_count as bigint) as delivered_order_count,
         aggregated.avg_delivery_days,
         aggregated.avg_delivery_delay_days,
         aggregated.late_delivery_count
         / nullif(aggregated.delivered_order_count, 0) as late_delivery_share,
 
         -- satisfaction
-        aggregated.reviewed_order_count,
+        cast(aggregated.reviewed_order_count as bigint) as reviewed_order_count,
         aggregated.avg_review_score,
         aggregated.min_review_score,
         aggregated.commented_order_count

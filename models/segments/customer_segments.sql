@@ -153,7 +153,7 @@ final as (
 
     select
         ranked.customer_unique_id,
-        ranked.segment_id,
+        cast(ranked.segment_id as integer) as segment_id,
         definitions.segment_name,
         sqrt(ranked.squared_distance) as distance_to_centre,
         case

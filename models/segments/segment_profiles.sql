@@ -67,7 +67,7 @@ final as (
 
     select
         aggregated.model_version,
-        aggregated.segment_id,
+        cast(aggregated.segment_id as integer) as segment_id,
         definitions.segment_name,
         definitions.description,
         definitions.recommended_action,

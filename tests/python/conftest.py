@@ -34,11 +34,27 @@ class Build:
             con.close()
 
 
-def build_or_fail(data_dir: Path, warehouse: Path, **dbt_vars: object) -> Build:
-    """Run ``dbt build``; fail the test with dbt's output when it fails."""
+def build_or_fail(
+    data_dir: Path, warehouse: Path, monitoring: bool = False, **dbt_vars: object
+) -> Build:
+    """Run ``dbt build``; fail the test with dbt's output when it fails.
+
+    With ``monitoring``, also run the lift backtest and the drift check
+    (``dbt build --selector monitoring``, what ``make drift`` does).
+    """
     result = run_dbt(["build"], data_dir, warehouse, dbt_vars or None, capture=True)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-5000:]
+    if monitoring:
+        result = run_dbt(
+            ["build", "--selector", "monitoring"],
+            data_dir,
+            warehouse,
+            dbt_vars or None,
+            capture=True,
+        )
+        output += result.stdout + result.stderr
+        assert result.returncode == 0, output[-5000:]
     return Build(data_dir, warehouse, output)
 
 
@@ -60,9 +76,9 @@ def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_build(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """One `dbt build` of the sample into its own warehouse file."""
+    """One `dbt build` of the sample, then `make drift`'s monitoring models."""
     warehouse = tmp_path_factory.mktemp("warehouse") / "olist.duckdb"
-    return build_or_fail(sample_dir, warehouse)
+    return build_or_fail(sample_dir, warehouse, monitoring=True)
 
 
 #: The refresh-interval simulation of the test sample: short, to stay fast.

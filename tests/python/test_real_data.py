@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def real_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
     warehouse = tmp_path_factory.mktemp("real") / "olist.duckdb"
-    return build_or_fail(Path(REAL_DATA or "."), warehouse)
+    return build_or_fail(Path(REAL_DATA or "."), warehouse, monitoring=True)
 
 
 def test_one_row_per_customer_with_a_qualifying_order(real_build: Build) -> None:
@@ -76,7 +76,12 @@ def test_segment_tables_cover_every_customer(real_build: Build) -> None:
     features = real_build.query(
         "select * from intermediate.int_customer_features order by customer_unique_id"
     )
-    pipeline, config = dbt_models.fitted_pipeline(features, chosen)
+    # the model was fitted on the bounded sample, and scores everyone
+    sample = real_build.query(
+        "select * from intermediate.int_segment_fit_sample order by customer_unique_id"
+    )
+    assert len(sample) == 50_000
+    pipeline, config = dbt_models.fitted_pipeline(sample, chosen)
     centres = real_build.query("select * from main.segment_model_centres")
     python = dbt_models.segment_ids_of(pipeline, features, config, centres)
     assert (python == segments["segment_id"].to_numpy()).all()
