@@ -1,7 +1,8 @@
 """Is a refit of the frozen segment model due? One row with the verdict.
 
-Compares the frozen model's segments (customer_segments) with a refit on
-today's features (same hyper-parameters) by ARI, reads the features' PSI
+Compares the frozen model's segments (customer_segments) with refits on
+today's features of the fit sample's customers (same hyper-parameters) by
+ARI, reads the features' PSI
 from segment_drift and the model's age.
 """
 
@@ -25,6 +26,15 @@ def model(dbt, session):
     trained_customers = dbt.ref("int_segment_training_features").df()
     trained = dbt.ref("int_segment_training_as_of_date").df()
     selection = dbt.ref("segment_model_selection").df()
+    # the refits see the bounded fit sample, as the model's own fit did
+    fit_sample = dbt.ref("int_segment_fit_sample").df()
     return dbt_models.segment_refit_check(
-        features, segments, drift, trained, trained_customers, selection, settings.get
+        features,
+        segments,
+        drift,
+        trained,
+        trained_customers,
+        selection,
+        settings.get,
+        fit_sample,
     )

@@ -3,7 +3,7 @@
 
 def model(dbt, session):
     """Return the centres of a new model version, or no rows."""
-    from olist_segmentation import dbt_models, segmentation
+    from olist_segmentation import dbt_models, model_tables
 
     sample = dbt.ref("int_segment_fit_sample")
     selection = dbt.ref("segment_model_selection").df()
@@ -11,7 +11,7 @@ def model(dbt, session):
     if dbt.is_incremental:
         previous = session.execute(f"select * from {dbt.this}").df()
     else:
-        previous = dbt_models.empty_frame(segmentation.CENTRE_COLUMNS)
+        previous = dbt_models.empty_frame(model_tables.CENTRE_COLUMNS)
     return dbt_models.model_centres(
         lambda: sample.order("customer_unique_id").df(),
         selection,

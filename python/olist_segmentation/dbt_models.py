@@ -463,8 +463,12 @@ def segment_refit_check(
     training_features: pd.DataFrame,
     selection: pd.DataFrame,
     get: Callable[[str], object],
+    fit_sample: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Return the ``segment_refit_check`` row: is a refit due, and why."""
+    """Return the ``segment_refit_check`` row: is a refit due, and why.
+
+    The refits are fitted on ``fit_sample``'s customers (default: all).
+    """
     from olist_segmentation import stability  # noqa: PLC0415
 
     version, trained_as_of = _training(trained)
@@ -478,6 +482,7 @@ def segment_refit_check(
         trained_as_of,
         set(training_features["customer_unique_id"]),
         thresholds,
+        None if fit_sample is None else set(fit_sample["customer_unique_id"]),
     )
     _log(f"drift check: {check['verdict'].iloc[0]}")
     return check

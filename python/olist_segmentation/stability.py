@@ -462,6 +462,7 @@ def refit_check(
     trained_as_of_date: object,
     trained_customers: set[str],
     thresholds: DriftThresholds,
+    refit_on: set[str] | None = None,
 ) -> pd.DataFrame:
     """Return one row that says whether the frozen model needs a refit today.
 
@@ -474,6 +475,9 @@ def refit_check(
         trained_as_of_date: As-of date of the frozen model's training data.
         trained_customers: Customers known at the training date.
         thresholds: When a refit is due.
+        refit_on: Customers the refits are fitted and compared on (the fit
+            sample, so the check's cost stops growing with the data);
+            default every customer.
 
     Returns:
         The ``segment_refit_check`` row.
@@ -490,11 +494,20 @@ def refit_check(
             f"{missing} customers of int_customer_features have no segment in "
             "customer_segments; rebuild customer_segments."
         )
-    scores = agreement(frozen["segment_id"].to_numpy(), chosen.refit_labels(features))
+    compared = (
+        features["customer_unique_id"].isin(refit_on).to_numpy()
+        if refit_on is not None
+        else np.ones(len(features), dtype=bool)
+    )
+    scores = agreement(
+        frozen["segment_id"].to_numpy()[compared],
+        chosen.refit_labels(features.loc[compared].reset_index(drop=True)),
+    )
     ari = scores["ari"]
     as_of = pd.Timestamp(features["as_of_date"].iloc[0])
     trained = pd.Timestamp(trained_as_of_date)
-    weeks = int((as_of - trained).days // 7)
+    # never negative: the build refuses as-of dates before the training date
+    weeks = max(0, int((as_of - trained).days // 7))
     top = drift.sort_values(["psi", "feature"], ascending=[False, True]).iloc[0]
     drifted = drift.loc[drift["psi"] >= thresholds.psi].sort_values(
         ["psi", "feature"], ascending=[False, True]
