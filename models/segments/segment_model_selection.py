@@ -30,7 +30,7 @@ def model(dbt, session):
     if dbt.is_incremental:
         latest = session.execute(
             f"select coalesce(max(model_version), 0) from {dbt.this}"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     return dbt_models.model_selection(
         lambda: sample.order("customer_unique_id").df(), int(latest), settings.get
     )

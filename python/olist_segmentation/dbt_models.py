@@ -19,6 +19,7 @@ every customer.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,21 @@ if TYPE_CHECKING:
     from olist_segmentation import segmentation as seg
 
 # The fitting code (scikit-learn, scipy) is imported inside the functions
-# that fit: a build that reuses the frozen model never loads it.
+# that fit: a build that reuses the frozen model never loads it. dbt runs
+# Python models in parallel threads, and two threads importing scikit-learn
+# for the first time at once fail (a partially initialised module), so the
+# first import happens under this lock.
+_IMPORT_LOCK = threading.Lock()
+
+
+def _import_fitting_code() -> None:
+    with _IMPORT_LOCK:
+        from olist_segmentation import (  # noqa: F401, PLC0415
+            naming,
+            segmentation,
+            stability,
+        )
+
 
 #: Reads the fit sample (``int_segment_fit_sample``, ordered by customer id).
 SampleLoader = Callable[[], pd.DataFrame]
@@ -73,6 +88,7 @@ def model_selection(
     if not needs_new_version(latest_version, get("segment_refit")):
         _log(f"reusing model version {latest_version} (set segment_refit to refit)")
         return mt.selection_frame()
+    _import_fitting_code()
     from olist_segmentation import segmentation as seg  # noqa: PLC0415
 
     config = seg.SegmentConfig.from_vars(get)
@@ -104,6 +120,7 @@ def fitted_pipeline(
 
     The fit is seeded, so the same features and row give the same model.
     """
+    _import_fitting_code()
     from olist_segmentation import segmentation as seg  # noqa: PLC0415
 
     config = seg.SegmentConfig.from_json(chosen["settings"])
@@ -131,6 +148,7 @@ def model_transforms(
     version = int(chosen["model_version"])
     if version in stored_versions:
         return empty_frame(mt.TRANSFORM_COLUMNS)
+    _import_fitting_code()
     from olist_segmentation import segmentation as seg  # noqa: PLC0415
 
     config = seg.SegmentConfig.from_json(chosen["settings"])
@@ -161,6 +179,7 @@ def model_centres(
     version = int(chosen["model_version"])
     if version in set(previous_centres["model_version"]):
         return empty_frame(mt.CENTRE_COLUMNS)
+    _import_fitting_code()
     from olist_segmentation import segmentation as seg  # noqa: PLC0415
 
     features = load_sample()
@@ -198,6 +217,7 @@ def _define(
     kept: dict[int, str] | None = None,
 ) -> list[naming.SegmentDefinition]:
     """Name and describe segments from their members' feature values."""
+    _import_fitting_code()
     from olist_segmentation import naming  # noqa: PLC0415
 
     raw = features[list(config.features)].astype(float)
@@ -240,6 +260,7 @@ def model_definitions(
     version = int(chosen["model_version"])
     if version in set(previous_definitions["model_version"]):
         return empty_frame(DEFINITION_COLUMNS)
+    _import_fitting_code()
     from olist_segmentation import segmentation as seg  # noqa: PLC0415
 
     config = seg.SegmentConfig.from_json(chosen["settings"])
@@ -302,6 +323,7 @@ def segment_ids_of(
     centres: pd.DataFrame,
 ) -> np.ndarray:
     """Segment id of each customer by the Python pipeline (for checks)."""
+    _import_fitting_code()
     from olist_segmentation import segmentation as seg  # noqa: PLC0415
 
     label_to_id = dict(
@@ -326,6 +348,7 @@ def backtest_assignments(
         customer_unique_id, segment_id (by descending size) and segment_name;
         no rows when no customer had bought before the past date.
     """
+    _import_fitting_code()
     from olist_segmentation import segmentation as seg  # noqa: PLC0415
 
     columns = ["customer_unique_id", "segment_id", "segment_name"]
@@ -380,6 +403,7 @@ def stability_ari(
     The latest model version's hyper-parameters are fitted at each start
     date and frozen (M0), then compared with refits at each horizon.
     """
+    _import_fitting_code()
     from olist_segmentation import stability  # noqa: PLC0415
 
     chosen = stability.ChosenModel.from_selection(selection)
@@ -396,6 +420,7 @@ def stability_drift(
     features: pd.DataFrame, grid: pd.DataFrame, selection: pd.DataFrame
 ) -> pd.DataFrame:
     """Rows of ``stability_drift``: PSI and KS of each model feature."""
+    _import_fitting_code()
     from olist_segmentation import stability  # noqa: PLC0415
 
     chosen = stability.ChosenModel.from_selection(selection)
@@ -438,6 +463,7 @@ def segment_drift(
     psi_threshold: object,
 ) -> pd.DataFrame:
     """Rows of ``segment_drift``: each feature today vs at training time."""
+    _import_fitting_code()
     from olist_segmentation import stability  # noqa: PLC0415
 
     version, trained_as_of = _training(trained)
@@ -469,6 +495,7 @@ def segment_refit_check(
 
     The refits are fitted on ``fit_sample``'s customers (default: all).
     """
+    _import_fitting_code()
     from olist_segmentation import stability  # noqa: PLC0415
 
     version, trained_as_of = _training(trained)

@@ -185,7 +185,9 @@ def test_lift_compares_behavioural_and_rfm_segments(sample_build: Build) -> None
 def test_rebuild_gives_identical_segment_tables(
     sample_build: Build, tmp_path: Path
 ) -> None:
-    again = build_or_fail(sample_build.data_dir, tmp_path / "again.duckdb")
+    again = build_or_fail(
+        sample_build.data_dir, tmp_path / "again.duckdb", monitoring=True
+    )
     tables = {
         "segment_model_selection": "algorithm, n_segments",
         "segment_model_transforms": "feature",
