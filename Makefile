@@ -90,8 +90,8 @@ test: install lint chromium  ## lint (ruff, sqlfluff) and run the whole test sui
 	$(BIN)/pytest
 
 lint: install  ## ruff (PEP 8) on Python, sqlfluff (dbt templater) on SQL
-	$(BIN)/ruff check python tests/python
-	$(BIN)/ruff format --check python tests/python
+	$(BIN)/ruff check python tests/python analyses
+	$(BIN)/ruff format --check python tests/python analyses
 	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models tests/dbt
 
 format: install  ## fix what ruff and sqlfluff can fix

@@ -1,18 +1,21 @@
-"""Benchmark: wall-clock time of `dbt build` and of the sample generator.
+"""Benchmark: the project against a plain pandas pipeline, in one run.
 
-Run ``make benchmark`` (or ``python -m olist_segmentation.benchmark``). It
-times, each ``--repeats`` times:
+Run ``make benchmark`` (or ``python -m olist_segmentation.benchmark``). On
+each data set (the real Olist data when ``OLIST_REAL_DATA_DIR`` or
+``--real-data-dir`` names it, and generated samples of ``--orders`` orders)
+it runs, one at a time and each in its own process:
 
-* the generator writing ``--orders`` synthetic orders;
-* on that sample, and on the real data when ``--real-data-dir`` (default:
-  env ``OLIST_BENCHMARK_DATA_DIR`` or ``../shared/data/olist``) exists:
-  the first ``dbt build`` of an empty warehouse (every model, seed and test,
-  with the segment model selection), a later ``dbt build`` (the frozen
-  model reused) and ``dbt build --selector stability`` (the same plus the
-  refresh-interval simulation, what ``make stability`` runs);
+* the generator writing the sample (generated data only);
+* the first ``dbt build`` of an empty warehouse (input checks, every model
+  and test, the model selection and fit on the bounded sample);
+* a reuse ``dbt build`` of the same warehouse (frozen model: SQL and tests);
+* the yardstick (:mod:`olist_segmentation.yardstick`): pandas computes the
+  same eight features and fits one k-means, as a notebook would.
 
-and writes a Markdown table to ``docs/benchmarks.md``. Timings live here,
-never in the test suite.
+It records wall time and peak resident memory (the process's maxrss), and
+writes ``docs/benchmarks.md`` with the ratios to the yardstick and the
+issue's targets. Timings live here, never in the test suite. Take them on
+a quiet machine: another heavy job on the two cores makes them meaningless.
 """
 
 from __future__ import annotations
@@ -20,103 +23,184 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
+import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from olist_segmentation.build import PROJECT_DIR, run_dbt, warehouse_summary
-from olist_segmentation.generate import generate
+import duckdb
+
+from olist_segmentation.build import PROJECT_DIR, dbt_command, dbt_environment
 
 RESULTS = PROJECT_DIR / "docs" / "benchmarks.md"
+#: The yardstick is stopped after this many seconds (it may not finish).
+YARDSTICK_TIMEOUT = 400.0
+GIB = 1024**3
 
 
-def _time(action: Callable[[], object], repeats: int) -> list[float]:
-    seconds = []
-    for _ in range(repeats):
+@dataclass
+class Run:
+    """One measured step."""
+
+    data: str
+    step: str
+    seconds: float
+    peak_bytes: int
+    finished: bool = True
+    customers: int | None = None
+
+
+def measure(
+    command: list[str], env: dict[str, str] | None = None, timeout: float | None = None
+) -> tuple[float, int, bool]:
+    """Run ``command``; return its wall seconds, peak RSS and whether it finished.
+
+    The peak is the process's own maximum resident set size (``wait4``), so
+    steps are measured one at a time, each in a fresh process.
+
+    Raises:
+        RuntimeError: The command failed (not when it was stopped by the
+            timeout).
+    """
+    with tempfile.TemporaryFile() as log:
         started = time.perf_counter()
-        action()
-        seconds.append(time.perf_counter() - started)
-    return seconds
+        process = subprocess.Popen(
+            command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT
+        )
+        finished = True
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if timeout is not None and time.perf_counter() - started > timeout:
+                process.send_signal(signal.SIGKILL)
+                pid, status, usage = os.wait4(process.pid, 0)
+                finished = False
+                break
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if finished and process.returncode != 0:
+            log.seek(0)
+            tail = log.read()[-4000:].decode(errors="replace")
+            raise RuntimeError(f"{' '.join(command[:6])} failed:\n{tail}")
+    return seconds, usage.ru_maxrss * 1024, finished
 
 
-def _dbt_build(
-    data_dir: Path, warehouse: Path, *args: str, fresh: bool = False
-) -> None:
-    if fresh:
-        warehouse.unlink(missing_ok=True)
-    result = run_dbt(["build", *args], data_dir, warehouse, capture=True)
-    if result.returncode != 0:
-        raise RuntimeError(f"dbt build failed on {data_dir}:\n{result.stdout[-3000:]}")
+def _customers(warehouse: Path) -> int:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return int(con.execute("select count(*) from main.customer_rfm").fetchone()[0])
+    finally:
+        con.close()
 
 
-#: The builds timed on each data set: (label, dbt build arguments, fresh).
-BUILDS = (
-    ("first dbt build (model selection)", (), True),
-    ("dbt build (frozen model reused)", (), False),
-    (
-        "make stability (dbt build --selector stability)",
-        ("--selector", "stability"),
-        False,
-    ),
-)
+def bench_data(label: str, data_dir: Path, scratch: Path) -> list[Run]:
+    """Measure the first build, the reuse build and the yardstick on one folder."""
+    warehouse = scratch / f"{label.replace(' ', '_')}.duckdb"
+    env = dbt_environment(data_dir, warehouse)
+    runs = []
+    for step in ("first build", "reuse build"):
+        print(f"[benchmark] {label}: {step} ...", file=sys.stderr, flush=True)
+        seconds, peak, _ = measure(dbt_command(["build"]), env)
+        runs.append(Run(label, step, seconds, peak, customers=_customers(warehouse)))
+        print(f"[benchmark]   {seconds:.1f} s, {peak / GIB:.2f} GiB", file=sys.stderr)
+    print(f"[benchmark] {label}: pandas yardstick ...", file=sys.stderr, flush=True)
+    command = [sys.executable, "-m", "olist_segmentation.yardstick", str(data_dir)]
+    seconds, peak, finished = measure(command, timeout=YARDSTICK_TIMEOUT)
+    runs.append(Run(label, "pandas yardstick", seconds, peak, finished))
+    print(
+        f"[benchmark]   {seconds:.1f} s, {peak / GIB:.2f} GiB"
+        + ("" if finished else f" (stopped after {YARDSTICK_TIMEOUT:.0f} s)"),
+        file=sys.stderr,
+    )
+    warehouse.unlink(missing_ok=True)
+    return runs
 
 
-def benchmark(
-    orders: int, repeats: int, real_data_dir: Path | None
-) -> list[tuple[str, str, list[float]]]:
-    """Time the generator and the build; return (what, rows, seconds) rows."""
-    rows: list[tuple[str, str, list[float]]] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        sample = Path(scratch) / "sample"
-        seconds = _time(lambda: generate(sample, n_orders=orders, seed=42), repeats)
-        rows.append(("generate synthetic sample", f"{orders:,} orders", seconds))
-        print(f"generate {orders:,} orders: {min(seconds):.1f} s", file=sys.stderr)
-
-        targets = [("sample", sample)]
+def benchmark(orders: list[int], real_data_dir: Path | None) -> list[Run]:
+    """Run every measurement; return them in table order."""
+    runs: list[Run] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
         if real_data_dir is not None:
-            targets.append(("real Olist data", real_data_dir))
-        for label, data_dir in targets:
-            warehouse = Path(scratch) / f"{label.replace(' ', '_')}.duckdb"
-            for build, args, fresh in BUILDS:
-                seconds = _time(
-                    lambda d=data_dir, w=warehouse, a=args, f=fresh: _dbt_build(
-                        d, w, *a, fresh=f
-                    ),
-                    repeats,
-                )
-                customers = warehouse_summary(warehouse).rows["customer_rfm"]
-                rows.append((f"{build}, {label}", f"{customers:,} customers", seconds))
-                print(f"{build}, {label}: {min(seconds):.1f} s", file=sys.stderr)
-    return rows
+            runs += bench_data("real Olist data", real_data_dir, scratch)
+        for n in orders:
+            sample = scratch / f"sample_{n}"
+            label = f"generated {n:,} orders"
+            print(f"[benchmark] {label}: generate ...", file=sys.stderr, flush=True)
+            command = [
+                sys.executable,
+                "-m",
+                "olist_segmentation.generate",
+                "--orders",
+                str(n),
+                "--seed",
+                "42",
+                "--out",
+                str(sample),
+            ]
+            seconds, peak, _ = measure(command)
+            runs.append(Run(label, "generate", seconds, peak))
+            runs += bench_data(label, sample, scratch)
+            shutil.rmtree(sample)
+    return runs
 
 
-def render(rows: list[tuple[str, str, list[float]]], repeats: int) -> str:
+def _ratio(run: Run, yardstick: Run | None) -> tuple[str, str]:
+    if yardstick is None or run.step in {"pandas yardstick", "generate"}:
+        return "", ""
+    mark = "" if yardstick.finished else "< "
+    return (
+        f"{mark}{run.seconds / yardstick.seconds:.2f}x",
+        f"{mark}{run.peak_bytes / yardstick.peak_bytes:.2f}x",
+    )
+
+
+def render(runs: list[Run]) -> str:
     """Return the results as the Markdown page ``docs/benchmarks.md``."""
     lines = [
         "# Benchmarks",
         "",
-        "Wall-clock seconds, written by `make benchmark` "
-        "(`python -m olist_segmentation.benchmark`).",
+        "Written by `make benchmark` (`python -m olist_segmentation.benchmark`), "
+        "one run, one step at a time, each in its own process. Wall seconds "
+        "and peak resident memory (maxrss).",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"dbt-core {version('dbt-core')}, dbt-duckdb {version('dbt-duckdb')}, "
-        f"duckdb {version('duckdb')}. {repeats} runs each. A `dbt build` "
-        "includes dbt's start-up and parse, the input checks, every model, "
-        "seed, data test and unit test; the first build of an empty warehouse "
-        "also runs the segment model selection, later builds reuse the frozen "
-        "model, and `--selector stability` adds the refresh-interval "
-        "simulation (docs/stability.md).",
+        f"duckdb {version('duckdb')}, scikit-learn {version('scikit-learn')}.",
         "",
-        "| step | size | median s | min s | max s |",
-        "|---|---:|---:|---:|---:|",
+        "- **first build**: `dbt build` of an empty warehouse: input checks, every "
+        "model and test, the model selection and fit on the bounded sample "
+        "(`segment_fit_sample_size`, 50,000 customers).",
+        "- **reuse build**: `dbt build` of the same warehouse again: the frozen "
+        "model scores every customer in SQL; nothing is fitted.",
+        "- **pandas yardstick**: the same eight features and one k-means fit on "
+        "every customer in plain pandas (`olist_segmentation.yardstick`), what "
+        "a notebook does: no checks, no tests, no warehouse. "
+        f"Stopped after {YARDSTICK_TIMEOUT:.0f} s.",
+        "- Ratios are the step's figure over the yardstick's on the same data "
+        "(`< ` when the yardstick was stopped: the true ratio is lower).",
+        "",
+        "| data | customers | step | wall s | peak GiB | wall / pandas "
+        "| peak / pandas |",
+        "|---|---:|---|---:|---:|---:|---:|",
     ]
-    for what, size, seconds in rows:
+    for run in runs:
+        yardstick = next(
+            (r for r in runs if r.data == run.data and r.step == "pandas yardstick"),
+            None,
+        )
+        wall, peak = _ratio(run, yardstick)
+        seconds = f"{run.seconds:.1f}" + ("" if run.finished else " (stopped)")
+        customers = f"{run.customers:,}" if run.customers else ""
         lines.append(
-            f"| {what} | {size} | {statistics.median(seconds):.1f} "
-            f"| {min(seconds):.1f} | {max(seconds):.1f} |"
+            f"| {run.data} | {customers} | {run.step} | {seconds} "
+            f"| {run.peak_bytes / GIB:.2f} | {wall} | {peak} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -124,23 +208,26 @@ def render(rows: list[tuple[str, str, list[float]]], repeats: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark from the command line; return the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--orders",
+        type=int,
+        nargs="*",
+        default=[1_000_000],
+        help="sizes of the generated samples (default: 1000000; 10M takes "
+        "about half an hour)",
+    )
+    real = os.environ.get("OLIST_REAL_DATA_DIR")
     parser.add_argument(
         "--real-data-dir",
         type=Path,
-        default=Path(
-            os.environ.get(
-                "OLIST_BENCHMARK_DATA_DIR", PROJECT_DIR.parent / "shared/data/olist"
-            )
-        ),
+        default=Path(real) if real else None,
+        help="folder of the real Kaggle CSVs (default: $OLIST_REAL_DATA_DIR)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    real = args.real_data_dir if args.real_data_dir.is_dir() else None
-    rows = benchmark(args.orders, args.repeats, real)
+    runs = benchmark(args.orders, args.real_data_dir)
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(rows, args.repeats), encoding="utf-8")
+    args.output.write_text(render(runs), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

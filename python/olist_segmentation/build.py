@@ -77,6 +77,25 @@ def dbt_environment(
     return env
 
 
+def dbt_command(
+    args: list[str], dbt_vars: dict[str, object] | None = None
+) -> list[str]:
+    """Return the command line of one dbt command on the project.
+
+    Args:
+        args: The dbt command and its flags (e.g. ``["build"]``).
+        dbt_vars: Project vars, passed as ``--vars``.
+    """
+    # The filter hides runpy's warning that dbt.cli imports dbt.cli.main
+    # before `-m` runs it: harmless, and noise in every build's output.
+    warning_filter = "ignore::RuntimeWarning:runpy"
+    command = [sys.executable, "-W", warning_filter, "-m", "dbt.cli.main", *args]
+    command += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    return command
+
+
 def run_dbt(
     args: list[str],
     data_dir: Path | None = None,
@@ -98,15 +117,8 @@ def run_dbt(
     """
     env = dbt_environment(data_dir, warehouse)
     Path(env["OLIST_DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
-    # The filter hides runpy's warning that dbt.cli imports dbt.cli.main
-    # before `-m` runs it: harmless, and noise in every build's output.
-    warning_filter = "ignore::RuntimeWarning:runpy"
-    command = [sys.executable, "-W", warning_filter, "-m", "dbt.cli.main", *args]
-    command += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
     return subprocess.run(
-        command,
+        dbt_command(args, dbt_vars),
         cwd=PROJECT_DIR,
         env=env,
         text=True,
