@@ -63,8 +63,8 @@ feature_values as (
         transforms.scale,
         case transforms.feature
             {%- for feature in features %}
-            when '{{ feature }}'
-                then cast(features.{{ feature }} as double precision)
+                when '{{ feature }}'
+                    then cast(features.{{ feature }} as double precision)
             {%- endfor %}
         end as raw_value
     from features

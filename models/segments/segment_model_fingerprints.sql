@@ -11,6 +11,14 @@
 ) }}
 
 {%- set features = segment_feature_columns() %}
+{%- set feature_means = [] %}
+{%- set mean_columns = [] %}
+{%- for feature in features %}
+    {%- do feature_means.append(
+        'avg(cast(' ~ feature ~ ' as double precision)) as mean_' ~ feature
+    ) %}
+    {%- do mean_columns.append('customer_figures.mean_' ~ feature) %}
+{%- endfor %}
 
 with
 
@@ -32,6 +40,17 @@ fit_sample as (
 
 ),
 
+stored_versions as (
+
+    {% if is_incremental() -%}
+        select model_version from {{ this }}
+    {%- else -%}
+        select cast(null as integer) as model_version
+        where false
+    {%- endif %}
+
+),
+
 latest_version as (
 
     select max(model_version) as model_version
@@ -46,10 +65,7 @@ customer_figures as (
         count(*) as customers,
         min(first_purchase_date) as first_purchase_date,
         max(last_purchase_date) as last_purchase_date,
-        {%- for feature in features %}
-        avg(cast({{ feature }} as double precision)) as mean_{{ feature }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        {{ feature_means | join(',\n        ') }}
     from features
 
 ),
@@ -90,21 +106,16 @@ final as (
         source_rows.order_items_rows,
         source_rows.order_payments_rows,
         source_rows.order_reviews_rows,
-        {%- for feature in features %}
-        customer_figures.mean_{{ feature }}
-        {{- ',' if not loop.last }}
-        {%- endfor %}
+        {{ mean_columns | join(',\n        ') }}
     from latest_version
     cross join customer_figures
     cross join sample_figures
     cross join source_rows
     where
         latest_version.model_version is not null
-        {%- if is_incremental() %}
         and latest_version.model_version not in (
-            select model_version from {{ this }}
+            select stored_versions.model_version from stored_versions
         )
-        {%- endif %}
 
 )
 

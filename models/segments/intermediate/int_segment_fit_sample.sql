@@ -46,4 +46,5 @@ final as (
 
 )
 
-select * from final
+-- the columns of int_customer_features, unchanged
+select * from final  -- noqa: AM04
