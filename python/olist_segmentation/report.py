@@ -39,8 +39,9 @@ SEGMENT_TABLES = (
     "segment_definitions",
     "customer_segments",
     "segment_profiles",
-    "segment_lift",
 )
+#: The lift backtest (``make drift``); optional: the page says how to run it.
+LIFT_TABLE = "segment_lift"
 #: RFM marts the report reads.
 RFM_TABLES = ("customer_rfm", "rfm_segment_summary")
 #: Tables of the refresh-interval simulation (``make stability``); optional.
@@ -140,7 +141,7 @@ class ReportData:
     selection: pd.DataFrame
     profiles: pd.DataFrame
     features: list[str]
-    lift: pd.DataFrame
+    lift: pd.DataFrame | None
     rfm_grid: pd.DataFrame
     rfm_names: dict[tuple[int, int], str]
     rfm_summary: pd.DataFrame
@@ -224,7 +225,12 @@ def load_report_data(warehouse: Path | None = None) -> ReportData:
             "order by segment_id",
             [model_version],
         ).df()
-        features = profile_features(profiles.columns)
+        model_features = con.execute(
+            "select feature from main.segment_model_transforms "
+            "where model_version = ? order by feature_position",
+            [model_version],
+        ).fetchall()
+        features = profile_features(profiles.columns, [f for (f,) in model_features])
         selection = con.execute(
             "select * from main.segment_model_selection where model_version = ? "
             "order by is_chosen desc, is_eligible desc, algorithm, n_segments",
@@ -245,12 +251,16 @@ def load_report_data(warehouse: Path | None = None) -> ReportData:
         if as_of is None:
             as_of = con.execute("select max(as_of_date) from main.customer_rfm")
             as_of = as_of.fetchall()[0][0]
-        lift = con.execute(
-            "select * replace (cast(as_of_date as varchar) as as_of_date) "
-            "from main.segment_lift "
-            "order by as_of_date, horizon_days, segmentation, "
-            "purchase_rate_lift desc nulls last, segment_name"
-        ).df()
+        lift = (
+            con.execute(
+                "select * replace (cast(as_of_date as varchar) as as_of_date) "
+                "from main.segment_lift "
+                "order by as_of_date, horizon_days, segmentation, "
+                "purchase_rate_lift desc nulls last, segment_name"
+            ).df()
+            if LIFT_TABLE in _present_tables(con)
+            else None
+        )
         rfm_grid = con.execute(
             "select r_score, fm_score, count(*) as customers, "
             "min(rfm_segment) as rfm_segment "
@@ -332,26 +342,33 @@ def _load_refresh(con: duckdb.DuckDBPyConnection) -> RefreshData:
     return refresh
 
 
-def profile_features(columns: Iterable[str]) -> list[str]:
-    """Return the model features of ``segment_profiles``, in column order.
+def profile_features(
+    columns: Iterable[str], model_features: Iterable[str] | None = None
+) -> list[str]:
+    """Return the features the report profiles, in the model's order.
 
-    A feature F is any column ``mean_F`` with a matching ``median_F`` (the
-    list is not fixed: the report shows whatever the model used), except
-    :data:`NOT_FEATURES`.
+    ``segment_profiles`` has a ``mean_F`` and a ``median_F`` of every
+    feature a model may use; the report shows the model's own features
+    (``model_features``, from ``segment_model_transforms``) that have both.
+    Without ``model_features``, every such F except :data:`NOT_FEATURES`.
 
     Args:
         columns: The column names of ``segment_profiles``.
+        model_features: The model version's features, in model order.
 
     Returns:
         The feature names (without the ``mean_`` prefix).
     """
     names = list(columns)
+    candidates = (
+        list(model_features)
+        if model_features is not None
+        else [c[len("mean_") :] for c in names if c.startswith("mean_")]
+    )
     return [
-        c[len("mean_") :]
-        for c in names
-        if c.startswith("mean_")
-        and f"median_{c[len('mean_') :]}" in names
-        and c[len("mean_") :] not in NOT_FEATURES
+        f
+        for f in candidates
+        if f"mean_{f}" in names and f"median_{f}" in names and f not in NOT_FEATURES
     ]
 
 
@@ -988,6 +1005,13 @@ def _lift_section(data: ReportData) -> str:
         "cell for the amounts). "
         "Segments with a clear spread of lifts are more useful for targeting.</p>"
     )
+    if data.lift is None:
+        return (
+            intro + '<p class="note" id="lift-unavailable"><strong>Not run yet'
+            "</strong>: the backtest is part of the monitoring run. Run "
+            "<code>make drift</code> (<code>olist-seg drift</code>), then write "
+            "this report again.</p></section>"
+        )
     if data.lift.empty:
         return (
             intro + '<p class="note" id="lift-unavailable"><strong>Not available'

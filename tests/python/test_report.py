@@ -97,7 +97,13 @@ def test_header_shows_the_chosen_model(sample_build, page):
 
 def test_heatmap_has_one_cell_per_segment_and_feature(sample_build, dom):
     profiles = sample_build.query("select * from main.segment_profiles")
-    features = report.profile_features(profiles.columns)
+    model = sample_build.query(
+        "select feature from main.segment_model_transforms order by feature_position"
+    )["feature"]
+    features = report.profile_features(profiles.columns, model)
+    # the model's features only, in its order, though profiles has more
+    assert features == list(model)
+    assert len(profiles.filter(like="mean_").columns) > len(features)
     assert "recency_days" in features and "monetary" in features
     assert "distance_to_centre" not in features
     assert all(f"median_{f}" in profiles.columns for f in features)
