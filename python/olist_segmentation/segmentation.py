@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
 from scipy.stats import skew
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
@@ -38,7 +39,6 @@ from sklearn.metrics import (
     adjusted_rand_score,
     calinski_harabasz_score,
     davies_bouldin_score,
-    silhouette_score,
 )
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
@@ -369,17 +369,56 @@ class Candidate:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def sample_distances(z: np.ndarray) -> np.ndarray:
+    """Return the Euclidean distance matrix of ``z`` (float32, for silhouettes).
+
+    Computed once per model selection and shared by every candidate's
+    silhouette: the distances were most of the selection's time when each
+    silhouette recomputed them.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    distances = np.empty((len(z), len(z)), dtype=np.float32)
+    for start in range(0, len(z), 2048):
+        distances[start : start + 2048] = cdist(z[start : start + 2048], z)
+    return distances
+
+
+def silhouette_from_distances(distances: np.ndarray, labels: np.ndarray) -> float:
+    """Return the mean silhouette of ``labels`` from a distance matrix.
+
+    The definition of scikit-learn's ``silhouette_score``: for each point,
+    a = mean distance to the other members of its cluster, b = lowest mean
+    distance to another cluster, s = (b - a) / max(a, b), and s = 0 for a
+    point alone in its cluster.
+    """
+    codes, labels = np.unique(labels, return_inverse=True)
+    if len(codes) < 2:
+        return math.nan
+    counts = np.bincount(labels).astype(np.float64)
+    onehot = np.zeros((len(labels), len(codes)), dtype=np.float32)
+    onehot[np.arange(len(labels)), labels] = 1.0
+    sums = (distances @ onehot).astype(np.float64)
+    rows = np.arange(len(labels))
+    own = counts[labels]
+    a = sums[rows, labels] / np.maximum(own - 1.0, 1.0)
+    means = sums / counts[None, :]
+    means[rows, labels] = np.inf
+    b = means.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s = np.where(own > 1, np.nan_to_num(s), 0.0)
+    return float(s.mean())
+
+
 def _metrics(
-    z: np.ndarray, labels: np.ndarray, silhouette_index: np.ndarray
+    z: np.ndarray,
+    labels: np.ndarray,
+    silhouette_index: np.ndarray,
+    distances: np.ndarray,
 ) -> tuple[float, float, float]:
     if len(np.unique(labels)) < 2:
         return math.nan, math.nan, math.nan
-    sample_labels = labels[silhouette_index]
-    silhouette = (
-        float(silhouette_score(z[silhouette_index], sample_labels))
-        if len(np.unique(sample_labels)) > 1
-        else math.nan
-    )
+    silhouette = silhouette_from_distances(distances, labels[silhouette_index])
     return (
         silhouette,
         float(davies_bouldin_score(z, labels)),
@@ -436,6 +475,7 @@ def select_model(
     silhouette_index = np.sort(
         rng.choice(len(z), size=min(config.silhouette_sample, len(z)), replace=False)
     )
+    distances = sample_distances(z[silhouette_index])
     candidates = []
     for algorithm in config.algorithms:
         trees = {}
@@ -462,7 +502,9 @@ def select_model(
                 .fit(z)
                 .predict(z)
             )
-            silhouette, davies_bouldin, calinski = _metrics(z, labels, silhouette_index)
+            silhouette, davies_bouldin, calinski = _metrics(
+                z, labels, silhouette_index, distances
+            )
             shares = np.bincount(labels, minlength=k) / len(labels)
             candidate = Candidate(
                 algorithm=algorithm,

@@ -362,3 +362,20 @@ def test_every_segment_column_is_documented(sample_build: Build) -> None:
             actual = [c for c in actual if not c.startswith("mean_")]
             actual += ["mean_<feature>"]
         assert columns == actual, model
+
+
+def test_silhouette_from_shared_distances_equals_scikit_learn() -> None:
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(3)
+    z = np.vstack([rng.normal(c, 1.0, size=(300, 4)) for c in (0.0, 2.0, 5.0)])
+    distances = seg.sample_distances(z)
+    for labels in (
+        np.repeat([0, 1, 2], 300),
+        rng.integers(0, 4, size=900),
+        # a cluster of one point scores 0, as in scikit-learn
+        np.r_[np.zeros(899, dtype=int), 1],
+    ):
+        assert seg.silhouette_from_distances(distances, labels) == pytest.approx(
+            silhouette_score(z, labels), abs=1e-6
+        )
