@@ -17,8 +17,8 @@ On a built warehouse (the real data), this script:
    the selection), and the seconds.
 
 Run: ``.venv/bin/python analyses/fit_sample_size.py --warehouse W`` (about
-six minutes on the real data, 2 cores). It writes the table to docs/fit_sample.table.md, which
-docs/fit_sample.md quotes.
+six minutes on the real data, 2 cores). It writes the table to
+docs/fit_sample.table.md, which docs/fit_sample.md quotes.
 """
 
 from __future__ import annotations
