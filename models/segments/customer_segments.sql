@@ -2,7 +2,9 @@
 -- the frozen model (segment_model_transforms + segment_model_centres), in
 -- SQL, without refitting. Each customer goes to the segment with the
 -- highest Gaussian log score; for k-means and Ward (variance 1, equal
--- weights) that is the nearest centre.
+-- weights) that is the nearest centre. The model's tables are pivoted to
+-- one column group per feature of segment_feature_columns(), so the score
+-- is arithmetic on one row per customer and segment.
 {%- set features = segment_feature_columns() %}
 
 with
@@ -49,75 +51,104 @@ centres as (
 
 ),
 
-feature_values as (
+model_transforms as (
 
-    -- one row per customer and model feature (the stored version's features)
+    -- the version's transforms as one row, a column group per feature (null
+    -- for features the version does not use)
     select
-        features.customer_unique_id,
-        transforms.feature,
-        transforms.fill_value,
-        transforms.clip_lower,
-        transforms.clip_upper,
-        transforms.log_transform,
-        transforms.mean,
-        transforms.scale,
-        case transforms.feature
-            {%- for feature in features %}
-                when '{{ feature }}'
-                    then cast(features.{{ feature }} as double precision)
-            {%- endfor %}
-        end as raw_value
-    from features
-    cross join transforms
+    {%- for f in features %}
+            max(case when feature = '{{ f }}' then fill_value end) as {{ f }}_fill,
+            max(case when feature = '{{ f }}' then clip_lower end) as {{ f }}_lower,
+            max(case when feature = '{{ f }}' then clip_upper end) as {{ f }}_upper,
+            max(
+                case when feature = '{{ f }}' and log_transform then 1 end
+            ) as {{ f }}_log,
+            max(case when feature = '{{ f }}' then mean end) as {{ f }}_mean,
+            max(case when feature = '{{ f }}' then scale end) as {{ f }}_scale
+            {{- ',' if not loop.last }}
+    {%- endfor %}
+    from transforms
 
 ),
 
-clipped as (
+model_centres as (
 
+    -- one row per segment: its weight and, per feature, centre and variance
     select
-        customer_unique_id,
-        feature,
-        log_transform,
-        mean,
-        scale,
-        least(
-            greatest(coalesce(raw_value, fill_value), clip_lower), clip_upper
-        ) as clipped_value
-    from feature_values
+        segment_id,
+        max(log_weight) as log_weight,
+    {%- for f in features %}
+        max(case when feature = '{{ f }}' then centre end) as {{ f }}_centre,
+        max(case when feature = '{{ f }}' then variance end)
+            as {{ f }}_variance
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+    from centres
+    group by segment_id
 
 ),
 
 scaled as (
 
+    -- fill, clip, log and scale each feature; null when the version does
+    -- not use it
     select
-        customer_unique_id,
-        feature,
+        features.customer_unique_id,
+    {%- for f in features %}
         (
-            case when log_transform then ln(1 + clipped_value) else clipped_value end
-            - mean
-        ) / scale as scaled_value
-    from clipped
+            case
+                when t.{{ f }}_log = 1
+                    then ln(1 + least(greatest(
+                        coalesce(
+                            cast(features.{{ f }} as double precision),
+                            t.{{ f }}_fill
+                        ),
+                        t.{{ f }}_lower
+                        ), t.{{ f }}_upper))
+                else least(greatest(
+                    coalesce(
+                        cast(features.{{ f }} as double precision),
+                        t.{{ f }}_fill
+                    ),
+                    t.{{ f }}_lower
+                    ), t.{{ f }}_upper)
+            end - t.{{ f }}_mean
+        ) / t.{{ f }}_scale as {{ f }}_z
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+    from features
+    cross join model_transforms as t
 
 ),
 
 scores as (
 
+    -- squared distance and diagonal-Gaussian log score to each centre;
+    -- the features a version does not use add nothing
     select
         scaled.customer_unique_id,
-        centres.segment_id,
-        sum(
-            (scaled.scaled_value - centres.centre)
-            * (scaled.scaled_value - centres.centre)
-        ) as squared_distance,
-        max(centres.log_weight) - 0.5 * sum(
-            ln(6.283185307179586 * centres.variance)
-            + (scaled.scaled_value - centres.centre)
-            * (scaled.scaled_value - centres.centre)
-            / centres.variance
+        c.segment_id,
+        {%- for f in features %}
+            coalesce(
+                (scaled.{{ f }}_z - c.{{ f }}_centre)
+                * (scaled.{{ f }}_z - c.{{ f }}_centre),
+                0
+            ){{ ' +' if not loop.last }}
+        {%- endfor %}
+            as squared_distance,
+        c.log_weight - 0.5 * (
+            {%- for f in features %}
+                coalesce(
+                    ln(6.283185307179586 * c.{{ f }}_variance)
+                    + (scaled.{{ f }}_z - c.{{ f }}_centre)
+                    * (scaled.{{ f }}_z - c.{{ f }}_centre)
+                    / c.{{ f }}_variance,
+                    0
+                ){{ ' +' if not loop.last }}
+            {%- endfor %}
         ) as log_score
     from scaled
-    inner join centres on scaled.feature = centres.feature
-    group by scaled.customer_unique_id, centres.segment_id
+    cross join model_centres as c
 
 ),
 

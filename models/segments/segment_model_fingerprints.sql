@@ -11,6 +11,15 @@
 ) }}
 
 {%- set features = segment_feature_columns() %}
+{#- A build that adds no version appends nothing: skip the figures then. -#}
+{%- set new_version = true %}
+{%- if execute and is_incremental() %}
+    {%- set new_version = run_query(
+        "select count(*) from " ~ ref('segment_model_selection')
+        ~ " where model_version not in (select model_version from "
+        ~ this ~ ")"
+    ).columns[0].values()[0] > 0 %}
+{%- endif %}
 {%- set feature_means = [] %}
 {%- set mean_columns = [] %}
 {%- for feature in features %}
@@ -112,7 +121,8 @@ final as (
     cross join sample_figures
     cross join source_rows
     where
-        latest_version.model_version is not null
+        {{ 'true' if new_version else 'false' }}
+        and latest_version.model_version is not null
         and latest_version.model_version not in (
             select stored_versions.model_version from stored_versions
         )
