@@ -68,11 +68,14 @@ final as (
         start_date,
         population,
         ari_threshold,
-        coalesce(first_horizon_below - 1, longest_horizon_weeks)
+        -- 0 also when the ARI is below the threshold at the start itself
+        -- (refits on the training data disagree with M0)
+        greatest(coalesce(first_horizon_below - 1, longest_horizon_weeks), 0)
             as interval_weeks,
         first_horizon_below,
-        coalesce(first_conclusive_horizon_below - 1, longest_horizon_weeks)
-            as robust_interval_weeks,
+        greatest(
+            coalesce(first_conclusive_horizon_below - 1, longest_horizon_weeks), 0
+        ) as robust_interval_weeks,
         inconclusive_horizons,
         longest_horizon_weeks,
         lowest_ari,
