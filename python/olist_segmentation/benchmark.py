@@ -21,6 +21,7 @@ a quiet machine: another heavy job on the two cores makes them meaningless.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -162,6 +163,97 @@ def _ratio(run: Run, yardstick: Run | None) -> tuple[str, str]:
     )
 
 
+#: What the page says under the numbers (the same every run).
+EXPLANATION = (
+    "## What the ratios mean",
+    "",
+    "A build is one dbt process: Python and dbt start-up and the manifest "
+    "(about 3 s), the input checks of every CSV and the model's fingerprint "
+    "check (on-run-start), about 30 SQL models and about 140 data tests and "
+    "4 unit tests, two threads. The yardstick reads the CSVs once and does no "
+    "check and no test. On the real data a reuse build spends about 7 s in "
+    "models and 5 s in tests (node time over two threads), so the dbt "
+    "overhead and the tests, not the scoring, set its ratio; what would close "
+    "the gap is fewer, cheaper tests on the routine build (for example the "
+    "reconciliation tests only when the input changed) and one process for "
+    "checks and staging. At 1M and 10M orders the fixed costs matter less and "
+    "the ratios fall; the first build's model selection costs the same at "
+    "every size (bounded sample), while the yardstick's single k-means on "
+    "every customer grows with the data.",
+    "",
+    "Peak memory of a build is mostly DuckDB's buffer pool, bounded by the "
+    "profile's `memory_limit` (env `OLIST_DUCKDB_MEMORY_LIMIT`, 4 GB): "
+    "lower it to trade speed for memory.",
+)
+
+
+def _find(runs: list[Run], data: str, step: str) -> Run | None:
+    return next((r for r in runs if r.data.startswith(data) and r.step == step), None)
+
+
+def targets(runs: list[Run]) -> list[tuple[str, str, str]]:
+    """Return (target, measured, met) for the targets of the lifecycle issue."""
+    rows: list[tuple[str, str, str]] = []
+
+    def ratio(data: str, step: str, limit: float, what: str, memory: bool) -> None:
+        run, pandas = _find(runs, data, step), _find(runs, data, "pandas yardstick")
+        if run is None or pandas is None:
+            return
+        value = (
+            run.peak_bytes / pandas.peak_bytes
+            if memory
+            else run.seconds / pandas.seconds
+        )
+        mark = "" if pandas.finished else "< "
+        rows.append((what, f"{mark}{value:.2f}x", "yes" if value <= limit else "no"))
+
+    ratio("real", "reuse build", 1.5, "real data: reuse build <= 1.5x pandas", False)
+    ratio("real", "first build", 4.0, "real data: first build <= 4x pandas", False)
+    ratio(
+        "generated 1,000,000",
+        "reuse build",
+        1.0,
+        "1M orders: reuse build faster than pandas",
+        False,
+    )
+    ratio(
+        "generated 1,000,000",
+        "reuse build",
+        0.5,
+        "1M orders: reuse build peak memory <= half of pandas'",
+        True,
+    )
+    for step, limit in (("first build", 600.0), ("reuse build", None)):
+        run = _find(runs, "generated 10,000,000", step)
+        if run is None:
+            continue
+        rows.append(
+            (
+                f"10M orders: {step} completes with memory_limit 4 GB, peak <= 6 GiB",
+                f"{run.peak_bytes / GIB:.2f} GiB",
+                "yes" if run.peak_bytes <= 6 * GIB else "no",
+            )
+        )
+        if limit is not None:
+            rows.append(
+                (
+                    "10M orders: first build <= 10 minutes",
+                    f"{run.seconds / 60:.1f} min",
+                    "yes" if run.seconds <= limit else "no",
+                )
+            )
+    generated = _find(runs, "generated 10,000,000", "generate")
+    if generated is not None:
+        rows.append(
+            (
+                "generator writes 10M orders in <= 3 minutes",
+                f"{generated.seconds:.0f} s",
+                "yes" if generated.seconds <= 180 else "no",
+            )
+        )
+    return rows
+
+
 def render(runs: list[Run]) -> str:
     """Return the results as the Markdown page ``docs/benchmarks.md``."""
     lines = [
@@ -191,10 +283,7 @@ def render(runs: list[Run]) -> str:
         "|---|---:|---|---:|---:|---:|---:|",
     ]
     for run in runs:
-        yardstick = next(
-            (r for r in runs if r.data == run.data and r.step == "pandas yardstick"),
-            None,
-        )
+        yardstick = _find(runs, run.data, "pandas yardstick")
         wall, peak = _ratio(run, yardstick)
         seconds = f"{run.seconds:.1f}" + ("" if run.finished else " (stopped)")
         customers = f"{run.customers:,}" if run.customers else ""
@@ -202,6 +291,11 @@ def render(runs: list[Run]) -> str:
             f"| {run.data} | {customers} | {run.step} | {seconds} "
             f"| {run.peak_bytes / GIB:.2f} | {wall} | {peak} |"
         )
+    met = targets(runs)
+    if met:
+        lines += ["", "## Targets", "", "| target | measured | met |", "|---|---:|---|"]
+        lines += [f"| {what} | {value} | {ok} |" for what, value, ok in met]
+    lines += ["", *EXPLANATION]
     return "\n".join(lines) + "\n"
 
 
@@ -228,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = benchmark(args.orders, args.real_data_dir)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(runs), encoding="utf-8")
+    args.output.with_suffix(".json").write_text(
+        json.dumps([asdict(run) for run in runs], indent=1) + "\n", encoding="utf-8"
+    )
     print(f"wrote {args.output}")
     return 0
 
