@@ -65,7 +65,13 @@
         ) }}
     {%- endif -%}
 
-    {#- 2. Every header has the Kaggle column names, in order. -#}
+    {#- 2. Every header has the Kaggle column names, in order. The first
+        line is only the first with insertion order preserved (the profile
+        turns it off for the models): on for this step, then restored. -#}
+    {%- set insertion_order = run_query(
+        "select current_setting('preserve_insertion_order')"
+    ).columns[0].values()[0] -%}
+    {%- do run_query("set preserve_insertion_order = true") -%}
     {%- set header_errors = [] -%}
     {%- for t in tables -%}
         {#- The raw first line: no sniffing, so a broken row further down
@@ -100,6 +106,11 @@
             ) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- do run_query(
+        "set preserve_insertion_order = "
+        ~ ('true' if (insertion_order | string | lower) in ['true', '1']
+            else 'false')
+    ) -%}
     {%- if header_errors -%}
         {{ exceptions.raise_compiler_error(
             "Olist input: unexpected CSV header.\n  - "
