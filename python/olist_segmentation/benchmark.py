@@ -21,8 +21,8 @@ a quiet machine: another heavy job on the two cores makes them meaningless.
 from __future__ import annotations
 
 import argparse
-import math
 import json
+import math
 import os
 import platform
 import shutil
