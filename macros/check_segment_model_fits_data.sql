@@ -179,13 +179,14 @@
     {%- for node in graph.sources.values() if node.source_name == 'olist'
         and node.name == table_name -%}
         {%- set meta = node.config.meta -%}
+        {#- meta data_dir has its quotes doubled (_olist__sources.yml) -#}
         {%- set path = meta['data_dir'] ~ '/' ~ meta['csv_file'] -%}
         {%- set columns = [] -%}
         {%- for column, type in meta['csv_columns'].items() -%}
             {%- do columns.append("'" ~ column ~ "': '" ~ type ~ "'") -%}
         {%- endfor -%}
         {{ return(
-            "read_csv('" ~ (path | replace("'", "''")) ~ "', header = true, "
+            "read_csv('" ~ path ~ "', header = true, "
             ~ "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
             ~ "timestampformat = '%Y-%m-%d %H:%M:%S', columns = {"
             ~ (columns | join(', ')) ~ "})"

@@ -184,8 +184,8 @@ final as (
         zip_locations.longitude,
         {{ distance_km(
             'zip_locations.latitude', 'zip_locations.longitude',
-            var('geography_reference_point')[0],
-            var('geography_reference_point')[1]
+            var('geography_reference_point')[0] | float,
+            var('geography_reference_point')[1] | float
         ) }} as distance_to_sao_paulo_km
 
     from aggregated

@@ -10,7 +10,7 @@
     {%- else -%}
         {{ status_column }} not in (
             {%- for status in excluded -%}
-                '{{ status }}'{{ ', ' if not loop.last }}
+                {{ sql_literal(status) }}{{ ', ' if not loop.last }}
             {%- endfor -%}
         )
     {%- endif -%}

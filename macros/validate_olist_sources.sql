@@ -38,7 +38,9 @@
         {%- do tables.append({
             'name': node.name,
             'file': meta['csv_file'],
-            'path': meta['data_dir'] ~ '/' ~ meta['csv_file'],
+            'sql_path': meta['data_dir'] ~ '/' ~ meta['csv_file'],
+            'path': (meta['data_dir'] ~ '/' ~ meta['csv_file'])
+                | replace("''", "'"),
             'columns': meta['csv_columns'],
         }) -%}
     {%- endfor -%}
@@ -51,7 +53,7 @@
     {%- set missing = [] -%}
     {%- for t in tables -%}
         {%- set found = run_query(
-            "select count(*) from glob('" ~ t['path'] ~ "')"
+            "select count(*) from glob('" ~ t['sql_path'] ~ "')"
         ).columns[0].values()[0] -%}
         {%- if found == 0 -%}
             {%- do missing.append(t['file']) -%}
@@ -77,7 +79,7 @@
         {#- The raw first line: no sniffing, so a broken row further down
             cannot hide the header. DuckDB drops a UTF-8 byte-order mark. -#}
         {%- set first_line = run_query(
-            "select line from read_csv('" ~ t['path'] ~ "', header = false, "
+            "select line from read_csv('" ~ t['sql_path'] ~ "', header = false, "
             ~ "auto_detect = false, delim = '\t', quote = '', escape = '', "
             ~ "columns = {'line': 'VARCHAR'}, strict_mode = false, "
             ~ "ignore_errors = true, null_padding = true) limit 1"
@@ -145,7 +147,7 @@
             {%- do checks.append('min("' ~ column ~ '") filter (where ' ~ bad ~ ')') -%}
         {%- endfor -%}
         {%- set row = run_query(
-            "select " ~ (checks | join(', ')) ~ " from read_csv('" ~ t['path']
+            "select " ~ (checks | join(', ')) ~ " from read_csv('" ~ t['sql_path']
             ~ "', header = true, auto_detect = false, delim = ',', "
             ~ "quote = '\"', escape = '\"', store_rejects = true, "
             ~ "rejects_table = 'olist_rejects_" ~ t['name'] ~ "', "

@@ -96,6 +96,30 @@
         {%- endif -%}
     {%- endfor -%}
 
+    {%- set horizon = var('lift_horizon_days') -%}
+    {%- if horizon is not number or horizon != horizon | int or horizon < 1 -%}
+        {%- do errors.append(
+            "var lift_horizon_days must be a whole number of days >= 1, e.g. "
+            ~ "90, got '" ~ horizon ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set point = var('geography_reference_point') -%}
+    {%- if point is string or point is not iterable or point | length != 2
+        or point | select('number') | list | length != 2 -%}
+        {%- do errors.append(
+            "var geography_reference_point must be [latitude, longitude] in "
+            ~ "degrees, e.g. [-23.5505, -46.6333], got '" ~ point ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set statuses = var('rfm_excluded_order_statuses') -%}
+    {%- if statuses is iterable and statuses is not string
+        and statuses | reject('string') | list | length > 0 -%}
+        {%- do errors.append(
+            "var rfm_excluded_order_statuses must list order statuses as "
+            ~ "text, got '" ~ statuses ~ "'"
+        ) -%}
+    {%- endif -%}
+
     {%- set sample_size = var('segment_fit_sample_size') -%}
     {%- if sample_size is not number or sample_size != sample_size | int
         or sample_size < 1000 -%}

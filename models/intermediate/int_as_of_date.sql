@@ -21,7 +21,7 @@ final as (
 
     select
         {% if var('as_of_date') is not none -%}
-            cast('{{ var("as_of_date") }}' as date) as as_of_date,
+            cast({{ sql_literal(var('as_of_date')) }} as date) as as_of_date,
             false as is_default_as_of_date
         {%- else -%}
             cast(

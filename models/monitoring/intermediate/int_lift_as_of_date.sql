@@ -13,10 +13,12 @@ final as (
 
     select
         cast(
-            {{ dbt.dateadd('day', -var('lift_horizon_days'), 'as_of.as_of_date') }}
+            {{ dbt.dateadd(
+                'day', -(var('lift_horizon_days') | int), 'as_of.as_of_date'
+            ) }}
             as date
         ) as as_of_date,
-        {{ var('lift_horizon_days') }} as horizon_days,
+        {{ var('lift_horizon_days') | int }} as horizon_days,
         as_of.as_of_date as window_end_date
     from as_of
 

@@ -5,7 +5,7 @@
 {%- set start_selects = [] %}
 {%- for start_date in var('stability_start_dates') %}
     {%- do start_selects.append(
-        "select cast('" ~ start_date ~ "' as date) as start_date"
+        "select cast(" ~ sql_literal(start_date) ~ " as date) as start_date"
     ) %}
 {%- endfor %}
 {%- set horizon_selects = [] %}

@@ -1,0 +1,83 @@
+"""Nothing from outside reaches SQL unquoted: paths and vars with quotes,
+semicolons and comment markers are values, never SQL."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from olist_segmentation.build import run_dbt
+
+from conftest import Build, build_or_fail
+
+#: A payload that breaks out of a '...' literal, runs a statement and
+#: comments out the rest, if it is pasted into SQL unquoted.
+PAYLOAD = "x'); drop table main.customer_rfm; --"
+
+
+def _rfm(build: Build) -> pd.DataFrame:
+    return build.query("select * from main.customer_rfm order by customer_unique_id")
+
+
+def test_a_data_folder_named_like_sql_is_only_a_path(
+    sample_dir: Path, sample_build: Build, tmp_path: Path
+) -> None:
+    hostile = tmp_path / "o'live\"; drop table main.customer_rfm; --"
+    shutil.copytree(sample_dir, hostile)
+    warehouse = tmp_path / "olist.duckdb"
+    first = build_or_fail(hostile, warehouse)
+    pd.testing.assert_frame_equal(_rfm(first), _rfm(sample_build))
+    # a second build reads the raw files again in the model's fingerprint
+    # check, with the same folder name
+    again = build_or_fail(hostile, warehouse)
+    assert "reusing model version 1" in again.output
+    pd.testing.assert_frame_equal(_rfm(again), _rfm(sample_build))
+
+
+def test_order_statuses_with_quotes_are_values(
+    sample_dir: Path, sample_build: Build, tmp_path: Path
+) -> None:
+    statuses = ["canceled", "unavailable", PAYLOAD]
+    result = run_dbt(
+        ["build", "--select", "+customer_rfm"],
+        sample_dir,
+        tmp_path / "olist.duckdb",
+        {"rfm_excluded_order_statuses": statuses},
+        capture=True,
+    )
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    # no order has that status, so the marts equal the default build's
+    built = Build(sample_dir, tmp_path / "olist.duckdb", "")
+    pd.testing.assert_frame_equal(_rfm(built), _rfm(sample_build))
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("as_of_date", "2018-01-01'; drop table main.customer_rfm; --"),
+        ("stability_start_dates", ["2017-06-05'::date; --"]),
+        ("segment_model_version", "1; drop table main.customer_rfm"),
+        ("lift_horizon_days", "90; drop table main.customer_rfm"),
+        ("geography_reference_point", ["0); drop table main.customer_rfm; --", 1]),
+        ("segment_fit_sample_size", "50000 --"),
+        ("segment_fit_sample_seed", "0'; --"),
+        ("rfm_excluded_order_statuses", [1, "canceled"]),
+    ],
+)
+def test_vars_that_are_not_values_stop_before_any_sql(
+    sample_dir: Path, tmp_path: Path, var: str, value: object
+) -> None:
+    result = run_dbt(
+        ["run", "--select", "int_as_of_date"],
+        sample_dir,
+        tmp_path / "olist.duckdb",
+        {var: value},
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"var {var}" in output, output[-2000:]
+    assert "Fix:" in output
