@@ -10,7 +10,7 @@
     {%- endif -%}
     {%- set found = run_query(
         "select table_schema, table_name from information_schema.tables "
-        ~ "where table_catalog = '" ~ target.database ~ "'"
+        ~ "where table_catalog = " ~ sql_literal(target.database)
     ) -%}
     {%- for row in found.rows if '__dbt_tmp' in row[1] -%}
         {%- do adapter.drop_relation(api.Relation.create(

@@ -27,7 +27,8 @@ def test_a_data_folder_named_like_sql_is_only_a_path(
 ) -> None:
     hostile = tmp_path / "o'live\"; drop table main.customer_rfm; --"
     shutil.copytree(sample_dir, hostile)
-    warehouse = tmp_path / "olist.duckdb"
+    # the warehouse file name becomes the database name in SQL too
+    warehouse = tmp_path / "o'live; --.duckdb"
     first = build_or_fail(hostile, warehouse)
     pd.testing.assert_frame_equal(_rfm(first), _rfm(sample_build))
     # a second build reads the raw files again in the model's fingerprint
