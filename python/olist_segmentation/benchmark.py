@@ -25,6 +25,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -104,7 +105,7 @@ def _customers(warehouse: Path) -> int:
 
 def bench_data(label: str, data_dir: Path, scratch: Path) -> list[Run]:
     """Measure the first build, the reuse build and the yardstick on one folder."""
-    warehouse = scratch / f"{label.replace(' ', '_')}.duckdb"
+    warehouse = scratch / f"{re.sub(r'[^A-Za-z0-9]+', '_', label)}.duckdb"
     env = dbt_environment(data_dir, warehouse)
     runs = []
     for step in ("first build", "reuse build"):

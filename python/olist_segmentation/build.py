@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -48,6 +49,11 @@ def _band(lower: float | None, upper: float | None) -> str:
     return f"({lower:g}, {upper:g}]"
 
 
+#: What a warehouse file's name (without .duckdb) may hold: dbt-duckdb puts
+#: it into SQL as the database name.
+SAFE_WAREHOUSE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
 class WarehouseError(RuntimeError):
     """The warehouse file is missing, locked or lacks the marts."""
 
@@ -72,6 +78,15 @@ def dbt_environment(
     wh = warehouse or Path(env.get("OLIST_DUCKDB_PATH", DEFAULT_WAREHOUSE))
     env["OLIST_DATA_DIR"] = str(Path(data).expanduser().resolve())
     env["OLIST_DUCKDB_PATH"] = str(Path(wh).expanduser().resolve())
+    stem = Path(env["OLIST_DUCKDB_PATH"]).stem
+    if not SAFE_WAREHOUSE_NAME.fullmatch(stem):
+        raise WarehouseError(
+            f"OLIST_DUCKDB_PATH: the warehouse file name {stem!r} becomes the "
+            "database name in dbt's SQL, so it may only hold letters, digits, "
+            "'_' and '-'. Fix: rename it, e.g. "
+            f"{re.sub(r'[^A-Za-z0-9]+', '_', stem).strip('_') or 'olist'}.duckdb "
+            "(the folder may be anything)."
+        )
     env["DO_NOT_TRACK"] = "1"
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     return env

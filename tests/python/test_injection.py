@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from olist_segmentation import cli
 from olist_segmentation.build import run_dbt
 
 from conftest import Build, build_or_fail
@@ -27,8 +28,7 @@ def test_a_data_folder_named_like_sql_is_only_a_path(
 ) -> None:
     hostile = tmp_path / "o'live\"; drop table main.customer_rfm; --"
     shutil.copytree(sample_dir, hostile)
-    # the warehouse file name becomes the database name in SQL too
-    warehouse = tmp_path / "o'live; --.duckdb"
+    warehouse = tmp_path / "olist.duckdb"
     first = build_or_fail(hostile, warehouse)
     pd.testing.assert_frame_equal(_rfm(first), _rfm(sample_build))
     # a second build reads the raw files again in the model's fingerprint
@@ -43,7 +43,8 @@ def test_order_statuses_with_quotes_are_values(
 ) -> None:
     statuses = ["canceled", "unavailable", PAYLOAD]
     result = run_dbt(
-        ["build", "--select", "+customer_rfm"],
+        ["build", "--select", "+customer_rfm", "--resource-type", "model"]
+        + ["--resource-type", "seed"],
         sample_dir,
         tmp_path / "olist.duckdb",
         {"rfm_excluded_order_statuses": statuses},
@@ -82,3 +83,18 @@ def test_vars_that_are_not_values_stop_before_any_sql(
     assert result.returncode != 0
     assert f"var {var}" in output, output[-2000:]
     assert "Fix:" in output
+
+
+def test_a_warehouse_name_that_would_be_sql_is_refused(
+    sample_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the file name becomes dbt-duckdb's database name, pasted into SQL
+    warehouse = tmp_path / "o'live; --.duckdb"
+    code = cli.main(
+        ["build", "--data-dir", str(sample_dir), "--warehouse", str(warehouse)]
+    )
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "OLIST_DUCKDB_PATH" in err
+    assert "o_live.duckdb" in err
+    assert not warehouse.exists()
