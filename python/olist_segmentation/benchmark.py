@@ -163,7 +163,11 @@ def benchmark(orders: list[int], real_data_dir: Path | None) -> list[Run]:
 
 
 def _ratio(run: Run, yardstick: Run | None) -> tuple[str, str]:
-    if yardstick is None or run.step in {"pandas yardstick", "generate"}:
+    if (
+        yardstick is None
+        or run.step in {"pandas yardstick", "generate"}
+        or math.isnan(run.seconds)
+    ):
         return "", ""
     mark = "" if yardstick.finished else "< "
     return (
@@ -235,6 +239,14 @@ def targets(runs: list[Run]) -> list[tuple[str, str, str]]:
     for step, limit in (("first build", 600.0), ("reuse build", None)):
         run = _find(runs, "generated 10,000,000", step)
         if run is None:
+            if _find(runs, "generated 10,000,000", f"{step} (failed)") is not None:
+                rows.append(
+                    (
+                        f"10M orders: {step} completes with memory_limit 4 GB",
+                        "failed",
+                        "no",
+                    )
+                )
             continue
         rows.append(
             (
@@ -294,7 +306,11 @@ def render(runs: list[Run]) -> str:
     for run in runs:
         yardstick = _find(runs, run.data, "pandas yardstick")
         wall, peak = _ratio(run, yardstick)
-        seconds = f"{run.seconds:.1f}" + ("" if run.finished else " (stopped)")
+        seconds = (
+            "failed"
+            if math.isnan(run.seconds)
+            else f"{run.seconds:.1f}" + ("" if run.finished else " (stopped)")
+        )
         customers = f"{run.customers:,}" if run.customers else ""
         lines.append(
             f"| {run.data} | {customers} | {run.step} | {seconds} "
@@ -327,8 +343,17 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of the real Kaggle CSVs (default: $OLIST_REAL_DATA_DIR)",
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="only write the page from the runs of an earlier benchmark",
+    )
     args = parser.parse_args(argv)
-    runs = benchmark(args.orders, args.real_data_dir)
+    if args.render:
+        runs = [Run(**r) for r in json.loads(args.render.read_text())]
+    else:
+        runs = benchmark(args.orders, args.real_data_dir)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(runs), encoding="utf-8")
     args.output.with_suffix(".json").write_text(
