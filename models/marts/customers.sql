@@ -3,8 +3,7 @@
 -- and behaviour features. Money and behaviour features count qualifying
 -- orders only; order counts show every status.
 -- Built after int_customer_features (the hint below): both aggregate every
--- order, and building them at once needs twice DuckDB's memory; one after
--- the other, 10M orders build within memory_limit 4 GB.
+-- order, so building them at once needs about twice DuckDB's memory.
 -- depends_on: {{ ref('int_customer_features') }}
 with
 
