@@ -133,6 +133,12 @@
         {%- for column in t['columns'] -%}
             {%- do as_text.append("'" ~ column ~ "': 'VARCHAR'") -%}
         {%- endfor -%}
+        {#- Reading every text column makes DuckDB decode it, so a file that
+            is not UTF-8 shows up in the rejects (INVALID ENCODING). -#}
+        {%- set decoded = [] -%}
+        {%- for column, type in t['columns'].items() if type == 'VARCHAR' -%}
+            {%- do decoded.append('max(length("' ~ column ~ '"))') -%}
+        {%- endfor -%}
         {%- set checks = ['count(*) as n_rows'] -%}
         {%- for column, type in typed -%}
             {%- set parsed -%}
@@ -147,7 +153,8 @@
             {%- do checks.append('min("' ~ column ~ '") filter (where ' ~ bad ~ ')') -%}
         {%- endfor -%}
         {%- set row = run_query(
-            "select " ~ (checks | join(', ')) ~ " from read_csv('" ~ t['sql_path']
+            "select " ~ ((checks + decoded) | join(', ')) ~ " from read_csv('"
+            ~ t['sql_path']
             ~ "', header = true, auto_detect = false, delim = ',', "
             ~ "quote = '\"', escape = '\"', store_rejects = true, "
             ~ "rejects_table = 'olist_rejects_" ~ t['name'] ~ "', "
@@ -155,9 +162,24 @@
             ~ (as_text | join(', ')) ~ "})"
         ).rows[0] -%}
         {%- set rejects = run_query(
-            "select line, error_message from olist_rejects_" ~ t['name']
-            ~ " order by line"
+            "select line, error_message, error_type = 'INVALID ENCODING' "
+            ~ "from olist_rejects_" ~ t['name'] ~ " order by line"
         ).rows -%}
+        {%- set encoding = [] -%}
+        {%- set malformed = [] -%}
+        {%- for reject in rejects -%}
+            {%- do (encoding if reject[2] else malformed).append(reject) -%}
+        {%- endfor -%}
+        {%- set rejects = malformed -%}
+        {%- if encoding | length > 0 -%}
+            {%- do value_errors.append(
+                "file " ~ t['path'] ~ ": is not UTF-8 text: "
+                ~ (encoding | length) ~ " line(s) hold other bytes (e.g. "
+                ~ "line " ~ encoding[0][0] ~ ", often a Latin-1 or Windows-1252 "
+                ~ "export); save the file as UTF-8, e.g. `iconv -f latin1 -t "
+                ~ "utf-8 in.csv > out.csv`"
+            ) -%}
+        {%- endif -%}
         {%- if rejects | length > 0 -%}
             {%- set shown = [] -%}
             {%- for reject in rejects[:3] -%}
@@ -197,7 +219,11 @@
         ) }}
     {%- endif -%}
 
+    {#- 5. Keys, references, codes, amounts and dates. -#}
+    {%- set n_checks = check_olist_content(tables) -%}
+
     {{ log("Olist input: " ~ (tables | length) ~ " CSV files in '"
-        ~ data_dir ~ "' passed the file, header and value checks.", info=true) }}
+        ~ data_dir ~ "' passed the file, header, value and " ~ n_checks
+        ~ " content checks.", info=true) }}
     {{ return('select 1 as validated') }}
 {% endmacro %}

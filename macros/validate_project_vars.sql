@@ -12,14 +12,7 @@
     {%- set as_of_date = var('as_of_date') -%}
     {%- if as_of_date is not none -%}
         {%- set text = as_of_date | string -%}
-        {%- set parsed = none -%}
-        {%- if modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-            {%- set year, month, day = text.split('-') | map('int') -%}
-            {%- if 1 <= month <= 12 and 1 <= day <= 31 -%}
-                {%- set parsed = true -%}
-            {%- endif -%}
-        {%- endif -%}
-        {%- if not parsed -%}
+        {%- if not is_calendar_date(text) -%}
             {%- do errors.append(
                 "var as_of_date must be a date YYYY-MM-DD or null, got '"
                 ~ text ~ "'"
@@ -57,12 +50,7 @@
     {%- else -%}
         {%- for start_date in start_dates -%}
             {%- set text = start_date | string -%}
-            {%- set valid = modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
-            {%- if valid -%}
-                {%- set year, month, day = text.split('-') | map('int') -%}
-                {%- set valid = 1 <= month <= 12 and 1 <= day <= 31 -%}
-            {%- endif -%}
-            {%- if not valid -%}
+            {%- if not is_calendar_date(text) -%}
                 {%- do bad_dates.append(text) -%}
             {%- endif -%}
         {%- endfor -%}
@@ -167,6 +155,31 @@
         ) -%}
     {%- endif -%}
 
+    {%- set earliest = var('olist_earliest_plausible_date') | string -%}
+    {%- if not is_calendar_date(earliest) -%}
+        {%- do errors.append(
+            "var olist_earliest_plausible_date must be a date YYYY-MM-DD, "
+            ~ "e.g. '2015-01-01', got '" ~ earliest ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set max_value = var('olist_max_plausible_value') -%}
+    {%- if max_value is not number or max_value <= 0 -%}
+        {%- do errors.append(
+            "var olist_max_plausible_value must be an amount > 0 (BRL), e.g. "
+            ~ "100000, got '" ~ max_value ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set known_statuses = var('olist_order_statuses') -%}
+    {%- if known_statuses is string or known_statuses is not iterable
+        or known_statuses | length == 0
+        or known_statuses | reject('string') | list | length > 0 -%}
+        {%- do errors.append(
+            "var olist_order_statuses must be a non-empty list of order "
+            ~ "statuses as text, e.g. [delivered, shipped, canceled], got '"
+            ~ known_statuses ~ "'"
+        ) -%}
+    {%- endif -%}
+
     {%- if errors -%}
         {{ exceptions.raise_compiler_error(
             "Project vars:\n  - " ~ (errors | join('\n  - '))
@@ -174,4 +187,19 @@
         ) }}
     {%- endif -%}
     {{ return('select 1 as validated') }}
+{% endmacro %}
+
+{#-
+    Whether `text` is a real calendar date written YYYY-MM-DD (2018-02-28
+    yes; 2018-02-31 and 2018-2-1 no).
+-#}
+{% macro is_calendar_date(text) %}
+    {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', text) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set year, month, day = text.split('-') | map('int') -%}
+    {%- set leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
+    {%- set days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+        31] -%}
+    {{ return(1 <= month <= 12 and 1 <= day <= days[month - 1]) }}
 {% endmacro %}

@@ -17,6 +17,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from olist_segmentation import publish
+from olist_segmentation.errors import WarehouseError
+
+__all__ = ["WarehouseError"]
+
 #: The repository root: where dbt_project.yml and profiles.yml live.
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_DATA_DIR = PROJECT_DIR / "data" / "sample"
@@ -52,10 +57,6 @@ def _band(lower: float | None, upper: float | None) -> str:
 #: What a warehouse file's name (without .duckdb) may hold: dbt-duckdb puts
 #: it into SQL as the database name.
 SAFE_WAREHOUSE_NAME = re.compile(r"[A-Za-z0-9_-]+")
-
-
-class WarehouseError(RuntimeError):
-    """The warehouse file is missing, locked or lacks the marts."""
 
 
 def dbt_environment(
@@ -129,17 +130,34 @@ def run_dbt(
 
     Returns:
         The finished process; its ``returncode`` is dbt's.
+
+    Raises:
+        WarehouseError: Another build holds the warehouse, the served file
+            is unusable, the disk is full or the folder read-only.
+
+    dbt never writes to the served file: it runs on a working copy, which a
+    successful ``build``, ``run``, ``seed`` or ``snapshot`` publishes in one
+    atomic step (:mod:`olist_segmentation.publish`).
     """
     env = dbt_environment(data_dir, warehouse)
-    Path(env["OLIST_DUCKDB_PATH"]).parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.run(
-        dbt_command(args, dbt_vars),
-        cwd=PROJECT_DIR,
-        env=env,
-        text=True,
-        capture_output=capture,
-        check=False,
-    )
+    served = Path(env["OLIST_DUCKDB_PATH"])
+    with publish.staged_build(served, "dbt " + " ".join(args)) as (paths, note, lock):
+        if note:
+            print(note, file=sys.stderr)
+        env["OLIST_DUCKDB_PATH"] = str(paths.work_file)
+        result = subprocess.run(
+            dbt_command(args, dbt_vars),
+            cwd=PROJECT_DIR,
+            env=env,
+            text=True,
+            capture_output=capture,
+            check=False,
+            pass_fds=(lock,),
+            preexec_fn=publish.die_with_parent,  # noqa: PLW1509
+        )
+        if result.returncode == 0 and args[:1] and args[0] in publish.WRITING_COMMANDS:
+            publish.publish(paths)
+    return result
 
 
 @dataclass

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from olist_segmentation import build, generate, report, segmentation
 from olist_segmentation.chromium import ChromiumError
+from olist_segmentation.errors import OlistError
 
 #: Exit status of ``olist-seg drift --fail-if-due`` when a refit is due.
 EXIT_REFIT_DUE = 3
@@ -185,8 +186,8 @@ def _run_build(
     if result.returncode != 0:
         print(
             f"\ndbt build failed (exit {result.returncode}) after {seconds:.1f} s: "
-            "see the errors above. Tables that were not rebuilt keep their "
-            "previous contents.",
+            f"see the errors above. Nothing was published: {warehouse} still "
+            "holds the previous complete build.",
             file=sys.stderr,
         )
     else:
@@ -308,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         print(build.warehouse_summary(args.warehouse).render())
         return 0
     except (
-        build.WarehouseError,
+        OlistError,
         ChromiumError,
         segmentation.SegmentationError,
     ) as error:
