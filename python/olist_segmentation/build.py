@@ -225,10 +225,15 @@ def connect(warehouse: Path | None = None) -> tuple[Path, duckdb.DuckDBPyConnect
         )
     try:
         return path, duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as error:
+    except duckdb.Error as error:
+        holder = publish.holder(str(error)) or "another program"
         raise WarehouseError(
-            f"Cannot open {path}: {error}. Another process (a BI tool, a "
-            "running build) may hold it open for writing; close it and retry."
+            f"Cannot open {path} to read it: {holder} holds it open for "
+            "writing (builds never do). Fix: close that program, or open the "
+            "file read-only there (README, 'Connecting a BI tool')."
+            if "lock" in str(error).lower()
+            else f"Cannot read {path}: {str(error).splitlines()[0]}. Fix: "
+            "rebuild it (`make run`) or point OLIST_DUCKDB_PATH at another file."
         ) from error
 
 

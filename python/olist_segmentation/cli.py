@@ -186,8 +186,12 @@ def _run_build(
     if result.returncode != 0:
         print(
             f"\ndbt build failed (exit {result.returncode}) after {seconds:.1f} s: "
-            f"see the errors above. Nothing was published: {warehouse} still "
-            "holds the previous complete build.",
+            "see the errors above. Nothing was published: "
+            + (
+                f"{warehouse} still holds the previous complete build."
+                if warehouse.exists()
+                else f"no warehouse was created at {warehouse}."
+            ),
             file=sys.stderr,
         )
     else:

@@ -101,7 +101,7 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _holder(message: str) -> str:
+def holder(message: str) -> str:
     """Return "program (PID n)" from DuckDB's lock error, or ''."""
     found = re.search(r"held in (.+?) \(PID (\d+)\)", message)
     return f"{found.group(1)} (PID {found.group(2)})" if found else ""
@@ -145,10 +145,10 @@ def check_served(served: Path) -> str:
         duckdb.connect(str(served), read_only=True).close()
     except duckdb.Error as error:
         message = str(error)
-        holder = _holder(message)
-        if holder:
+        program = holder(message)
+        if program:
             return (
-                f"note: {holder} holds {served} open for writing. The build "
+                f"note: {program} holds {served} open for writing. The build "
                 "works on a copy and replaces the file when it passes; that "
                 "program keeps the previous build until it reconnects (BI "
                 "tools should open the file read-only: README, 'Connecting a "

@@ -28,9 +28,16 @@ def test_a_data_folder_named_like_sql_is_only_a_path(
 ) -> None:
     hostile = tmp_path / "o'live\"; drop table main.customer_rfm; --"
     shutil.copytree(sample_dir, hostile)
-    warehouse = tmp_path / "olist.duckdb"
+    # the warehouse folder too: the Parquet export pastes it into COPY ... TO
+    warehouse = tmp_path / "w'h\"; drop table main.customers; --" / "olist.duckdb"
     first = build_or_fail(hostile, warehouse)
     pd.testing.assert_frame_equal(_rfm(first), _rfm(sample_build))
+    parquet = warehouse.parent / "olist_parquet" / "customer_rfm.parquet"
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(parquet).sort_values("customer_unique_id", ignore_index=True),
+        _rfm(sample_build),
+        check_dtype=False,
+    )
     # a second build reads the raw files again in the model's fingerprint
     # check, with the same folder name
     again = build_or_fail(hostile, warehouse)
@@ -67,8 +74,29 @@ def test_order_statuses_with_quotes_are_values(
         ("segment_fit_sample_size", "50000 --"),
         ("segment_fit_sample_seed", "0'; --"),
         ("rfm_excluded_order_statuses", [1, "canceled"]),
+        ("olist_earliest_plausible_date", "2015-01-01'; drop table x; --"),
+        ("olist_max_plausible_value", "1; drop table main.customer_rfm"),
+        ("olist_order_statuses", "delivered'); --"),
     ],
 )
+def test_known_statuses_with_quotes_are_values(
+    sample_dir: Path, sample_build: Build, tmp_path: Path
+) -> None:
+    # the content check pastes every known status into `not in (...)`
+    statuses = ["approved", "canceled", "created", "delivered", "invoiced"]
+    statuses += ["processing", "shipped", "unavailable", PAYLOAD]
+    result = run_dbt(
+        ["run", "--select", "int_as_of_date"],
+        sample_dir,
+        tmp_path / "olist.duckdb",
+        {"olist_order_statuses": statuses},
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert "passed the file, header, value and 54 content checks" in output
+
+
 def test_vars_that_are_not_values_stop_before_any_sql(
     sample_dir: Path, tmp_path: Path, var: str, value: object
 ) -> None:
