@@ -63,22 +63,6 @@ def test_order_statuses_with_quotes_are_values(
     pd.testing.assert_frame_equal(_rfm(built), _rfm(sample_build))
 
 
-@pytest.mark.parametrize(
-    ("var", "value"),
-    [
-        ("as_of_date", "2018-01-01'; drop table main.customer_rfm; --"),
-        ("stability_start_dates", ["2017-06-05'::date; --"]),
-        ("segment_model_version", "1; drop table main.customer_rfm"),
-        ("lift_horizon_days", "90; drop table main.customer_rfm"),
-        ("geography_reference_point", ["0); drop table main.customer_rfm; --", 1]),
-        ("segment_fit_sample_size", "50000 --"),
-        ("segment_fit_sample_seed", "0'; --"),
-        ("rfm_excluded_order_statuses", [1, "canceled"]),
-        ("olist_earliest_plausible_date", "2015-01-01'; drop table x; --"),
-        ("olist_max_plausible_value", "1; drop table main.customer_rfm"),
-        ("olist_order_statuses", "delivered'); --"),
-    ],
-)
 def test_known_statuses_with_quotes_are_values(
     sample_dir: Path, sample_build: Build, tmp_path: Path
 ) -> None:
@@ -97,6 +81,22 @@ def test_known_statuses_with_quotes_are_values(
     assert "passed the file, header, value and 54 content checks" in output
 
 
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("as_of_date", "2018-01-01'; drop table main.customer_rfm; --"),
+        ("stability_start_dates", ["2017-06-05'::date; --"]),
+        ("segment_model_version", "1; drop table main.customer_rfm"),
+        ("lift_horizon_days", "90; drop table main.customer_rfm"),
+        ("geography_reference_point", ["0); drop table main.customer_rfm; --", 1]),
+        ("segment_fit_sample_size", "50000 --"),
+        ("segment_fit_sample_seed", "0'; --"),
+        ("rfm_excluded_order_statuses", [1, "canceled"]),
+        ("olist_earliest_plausible_date", "2015-01-01'; drop table x; --"),
+        ("olist_max_plausible_value", "1; drop table main.customer_rfm"),
+        ("olist_order_statuses", "delivered'); --"),
+    ],
+)
 def test_vars_that_are_not_values_stop_before_any_sql(
     sample_dir: Path, tmp_path: Path, var: str, value: object
 ) -> None:
