@@ -26,17 +26,31 @@
     {%- set checked = ['orders', 'customers', 'order_items', 'order_payments',
         'order_reviews', 'products', 'sellers'] -%}
 
-    {#- One typed read per file into a temporary table; the checks query
-        those, and they are dropped at the end. -#}
+    {#- One typed read per file into a temporary table of the columns the
+        checks use (free text is left out); the checks query those, and they
+        are dropped at the end. -#}
+    {%- set unused = ['review_comment_title', 'review_comment_message',
+        'customer_zip_code_prefix', 'customer_city', 'customer_state',
+        'seller_zip_code_prefix', 'seller_city', 'seller_state',
+        'product_category_name', 'product_name_lenght',
+        'product_description_lenght', 'product_photos_qty', 'product_weight_g',
+        'product_length_cm', 'product_height_cm', 'product_width_cm',
+        'payment_type', 'payment_installments', 'shipping_limit_date',
+        'order_estimated_delivery_date'] -%}
     {%- for name in checked -%}
         {%- set t = by_name[name] -%}
         {%- set columns = [] -%}
+        {%- set used = [] -%}
         {%- for column, type in t['columns'].items() -%}
             {%- do columns.append("'" ~ column ~ "': '" ~ type ~ "'") -%}
+            {%- if column not in unused -%}
+                {%- do used.append('"' ~ column ~ '"') -%}
+            {%- endif -%}
         {%- endfor -%}
         {%- do run_query(
             "create or replace temporary table olist_check_" ~ name
-            ~ " as select * from read_csv('" ~ t['sql_path'] ~ "', header = true, "
+            ~ " as select " ~ (used | join(', ')) ~ " from read_csv('"
+            ~ t['sql_path'] ~ "', header = true, "
             ~ "auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
             ~ "timestampformat = '%Y-%m-%d %H:%M:%S', columns = {"
             ~ (columns | join(', ')) ~ "})"

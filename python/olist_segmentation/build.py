@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,7 +157,14 @@ def run_dbt(
             preexec_fn=publish.die_with_parent,  # noqa: PLW1509
         )
         if result.returncode == 0 and args[:1] and args[0] in publish.WRITING_COMMANDS:
-            publish.publish(paths)
+            started = time.perf_counter()
+            tables = publish.publish(paths)
+            print(
+                f"Published {served} and {tables} Parquet tables in "
+                f"{publish.WorkPaths(served).parquet_link} "
+                f"({time.perf_counter() - started:.2f} s).",
+                file=sys.stderr,
+            )
     return result
 
 

@@ -318,8 +318,12 @@ def _fsync(path: Path) -> None:
         os.close(handle)
 
 
-def _export_parquet(paths: WorkPaths) -> Path:
-    """Write the public tables of the working copy as Parquet; return the folder."""
+def _export_parquet(paths: WorkPaths) -> tuple[Path, int]:
+    """Write the public tables of the working copy as Parquet.
+
+    Returns:
+        The new folder and the number of tables written.
+    """
     folder = paths.served.parent / f".{paths.served.stem}_parquet.{time.time_ns()}"
     folder.mkdir()
     con = duckdb.connect(str(paths.work_file))
@@ -331,27 +335,28 @@ def _export_parquet(paths: WorkPaths) -> Path:
                 "where table_schema = 'main'"
             ).fetchall()
         }
-        for table in PARQUET_TABLES:
-            if table in present:
-                target = _sql_string(str(folder / f"{table}.parquet"))
-                con.execute(
-                    f'copy main."{table}" to {target} (format parquet)'  # noqa: S608
-                )
+        written = [table for table in PARQUET_TABLES if table in present]
+        for table in written:
+            target = _sql_string(str(folder / f"{table}.parquet"))
+            con.execute(f'copy main."{table}" to {target} (format parquet)')
         con.execute("checkpoint")
     finally:
         con.close()
-    return folder
+    return folder, len(written)
 
 
-def publish(paths: WorkPaths) -> None:
+def publish(paths: WorkPaths) -> int:
     """Replace the served file (and its Parquet folder) by the working copy.
+
+    Returns:
+        The number of tables written as Parquet.
 
     Raises:
         WarehouseError: The disk is full or the folder not writable; the
             served file is then unchanged.
     """
     try:
-        folder = _export_parquet(paths)
+        folder, tables = _export_parquet(paths)
         wal = paths.work_file.with_name(paths.work_file.name + ".wal")
         if wal.exists():
             raise WarehouseError(f"{wal} remains after the build: not published.")
@@ -368,6 +373,7 @@ def publish(paths: WorkPaths) -> None:
     for old in paths.served.parent.glob(f".{paths.served.stem}_parquet.*"):
         if old != folder and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
+    return tables
 
 
 def die_with_parent() -> None:
