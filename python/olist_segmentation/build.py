@@ -182,6 +182,10 @@ class WarehouseSummary:
     model: str = ""
     behavioural: list[tuple[int, str, int, float, float]] = field(default_factory=list)
     drift_verdict: str = ""
+    #: The largest moves between segments since the previous as-of date:
+    #: (segmentation, from, to, customers, share of the from segment).
+    moves: list[tuple[str, str, str, int, float]] = field(default_factory=list)
+    moves_since: str = ""
 
     def render(self) -> str:
         """Return the summary as a short plain-text report."""
@@ -213,9 +217,25 @@ class WarehouseSummary:
                     f"  {segment_id:>3} {name:<{width}}{customers:>10,}"
                     f"{share:>8.1%}{revenue:>9.1%}"
                 )
+        lines += self._render_moves()
         if self.drift_verdict:
             lines += ["", f"Drift check: {self.drift_verdict}"]
         return "\n".join(lines)
+
+    def _render_moves(self) -> list[str]:
+        if not self.moves_since:
+            return [
+                "",
+                "Segment moves: none yet (the history holds no earlier as-of "
+                "date; the next build at a later date shows who moved).",
+            ]
+        lines = ["", f"Largest segment moves since {self.moves_since}:"]
+        for segmentation, source, target, customers, share in self.moves:
+            lines.append(
+                f"  {segmentation:<12}{source} -> {target}: {customers:,} "
+                f"({share:.0%} of {source})"
+            )
+        return lines
 
 
 def connect(warehouse: Path | None = None) -> tuple[Path, duckdb.DuckDBPyConnection]:
@@ -321,6 +341,7 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
             "revenue_share from main.segment_profiles order by segment_id"
         ).fetchall()
         check = _current_refit_check(con)
+        moves, since = _largest_moves(con)
     finally:
         con.close()
     return WarehouseSummary(
@@ -335,7 +356,33 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
             for i, n, c, s, r in behavioural
         ],
         drift_verdict=check,
+        moves=moves,
+        moves_since=since,
     )
+
+
+#: How many moves per segmentation the summary shows.
+MOVES_SHOWN = 3
+
+
+def _largest_moves(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[list[tuple[str, str, str, int, float]], str]:
+    """Return the largest moves between different segments, and since when."""
+    try:
+        rows = con.execute(
+            "select segmentation, from_segment, to_segment, customers, "
+            "share_of_from_segment, from_as_of_date from ("
+            "  select *, row_number() over (partition by segmentation "
+            "    order by customers desc, from_segment, to_segment) as rank"
+            "  from main.segment_migration"
+            "  where not is_stay and from_segment != '(new customer)'"
+            f") where rank <= {MOVES_SHOWN} order by segmentation, rank"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return [], ""
+    since = str(rows[0][5])[:10] if rows else ""
+    return [(g, f, t, int(c), float(sh)) for g, f, t, c, sh, _ in rows], since
 
 
 def _current_refit_check(con: duckdb.DuckDBPyConnection) -> str:

@@ -53,6 +53,7 @@ PARQUET_TABLES = (
     "customer_segments",
     "segment_profiles",
     "segment_definitions",
+    "segment_migration",
     "segment_lift",
     "segment_refit_check",
     "stability_recommendation",

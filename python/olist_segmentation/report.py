@@ -42,6 +42,7 @@ SEGMENT_TABLES = (
 )
 #: The lift backtest (``make drift``); optional: the page says how to run it.
 LIFT_TABLE = "segment_lift"
+MIGRATION_TABLE = "segment_migration"
 #: RFM marts the report reads.
 RFM_TABLES = ("customer_rfm", "rfm_segment_summary")
 #: Tables of the refresh-interval simulation (``make stability``); optional.
@@ -146,6 +147,8 @@ class ReportData:
     rfm_names: dict[tuple[int, int], str]
     rfm_summary: pd.DataFrame
     refresh: RefreshData = field(default_factory=RefreshData)
+    #: segment_migration (moves since the previous as-of date), when built.
+    migration: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------- reading
@@ -272,6 +275,16 @@ def load_report_data(warehouse: Path | None = None) -> ReportData:
         ).df()
         rfm_names = _rfm_cell_names(con, rfm_grid)
         refresh = _load_refresh(con)
+        migration = (
+            con.execute(
+                "select * replace (cast(from_as_of_date as varchar) as "
+                "from_as_of_date, cast(to_as_of_date as varchar) as to_as_of_date) "
+                "from main.segment_migration "
+                "order by segmentation, from_segment, to_segment"
+            ).df()
+            if MIGRATION_TABLE in _present_tables(con)
+            else None
+        )
     finally:
         con.close()
     return ReportData(
@@ -288,6 +301,7 @@ def load_report_data(warehouse: Path | None = None) -> ReportData:
         rfm_names=rfm_names,
         rfm_summary=rfm_summary,
         refresh=refresh,
+        migration=migration,
     )
 
 
@@ -582,6 +596,8 @@ svg text { font-family: inherit; }
 table.lift th, table.lift td { padding:6px 6px; }
 table.lift td { white-space:nowrap; }
 table.lift td:first-child { white-space:normal; }
+table.moves td { text-align:right; }
+table.moves td.move { background:#fff8e6; }
 .liftcell { text-align:right; }
 @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
 .cards { display:grid; grid-template-columns: repeat(auto-fill, minmax(330px,1fr));
@@ -1100,6 +1116,72 @@ def _cards(data: ReportData) -> str:
     )
 
 
+def _moves(data: ReportData) -> str:
+    """Render the behavioural segments' migration matrix since the last date."""
+    head = '<section id="moves"><h2>6. How customers moved</h2>'
+    migration = data.migration
+    if migration is None or migration.empty:
+        return (
+            head + '<p class="lead">No earlier as-of date in the segment history '
+            "yet: the next build at a later date shows who moved between "
+            "segments.</p></section>"
+        )
+    since = str(migration["from_as_of_date"].iloc[0])[:10]
+    behavioural = migration[migration["segmentation"] == "behavioural"]
+    order = [str(n) for n in data.profiles["segment_name"]]
+    sources = ["(new customer)"] + [
+        n for n in order if n in set(behavioural["from_segment"])
+    ]
+    sources += sorted(set(behavioural["from_segment"]) - set(sources))
+    targets = order + sorted(set(behavioural["to_segment"]) - set(order))
+    cells = {
+        (str(r.from_segment), str(r.to_segment)): (
+            int(r.customers),
+            r.share_of_from_segment,
+        )
+        for r in behavioural.itertuples()
+    }
+    header = "".join(f"<th>{_e(t)}</th>" for t in targets)
+    rows = []
+    for source in sources:
+        tds = []
+        for target in targets:
+            count, share = cells.get((source, target), (0, 0.0))
+            style = "" if source == target else ' class="move"'
+            tds.append(
+                f"<td{style}>{_e(_int(count))}<br><small>{_e(_pct(share, 0))}"
+                "</small></td>"
+            )
+        rows.append(f"<tr><th>{_e(source)}</th>{''.join(tds)}</tr>")
+    flows = (
+        migration[
+            ~migration["is_stay"].astype(bool)
+            & (migration["from_segment"] != "(new customer)")
+        ]
+        .sort_values(
+            ["segmentation", "customers", "from_segment", "to_segment"],
+            ascending=[True, False, True, True],
+        )
+        .groupby("segmentation")
+        .head(3)
+    )
+    largest = "".join(
+        f"<li>{_e(r.segmentation)}: {_e(r.from_segment)} → {_e(r.to_segment)}: "
+        f"{_e(_int(r.customers))} customers ({_e(_pct(r.share_of_from_segment, 0))} "
+        f"of {_e(r.from_segment)})</li>"
+        for r in flows.itertuples()
+    )
+    return (
+        head + f'<p class="lead">Where the customers of {_e(since)} are as of '
+        f"{_e(data.as_of_date)}: rows are the segment then, columns the segment "
+        "now, each cell the customers and their share of the row.</p>"
+        f'<table class="moves"><thead><tr><th>then → now</th>{header}</tr>'
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        + (f"<p>Largest moves:</p><ul>{largest}</ul>" if largest else "")
+        + "</section>"
+    )
+
+
 def _yes_no(value: object) -> str:
     if _missing(value):
         return '<span class="pill">–</span>'
@@ -1137,7 +1219,7 @@ def _selection(data: ReportData) -> str:
         )
     rule = data.chosen.get("choice_rule") or ""
     return (
-        '<section id="model-selection"><h2>6. How the model was chosen</h2>'
+        '<section id="model-selection"><h2>7. How the model was chosen</h2>'
         '<p class="lead">Every candidate tried for this model version. '
         "Silhouette (higher is better) and Davies–Bouldin (lower is better) "
         "measure how well separated the segments are; stability (adjusted Rand "
@@ -1595,7 +1677,7 @@ def _refresh_section(data: ReportData) -> str:
     refresh = data.refresh
     recommendation = default_recommendation(refresh.recommendation)
     parts = [
-        '<section id="refresh"><h2>7. Refresh interval and drift</h2>'
+        '<section id="refresh"><h2>8. Refresh interval and drift</h2>'
         '<p class="lead">The segments are frozen when the model is trained: '
         "every customer keeps being scored by the same model while new "
         "purchases come in. How long until a model refit on fresh data would "
@@ -1669,7 +1751,7 @@ def render_html(data: ReportData) -> str:
         '<body data-rendered="pending">'
         f"{_header(data)}<main>"
         f"{_sizes(data)}{_profiles(data)}{_rfm(data)}{_lift_section(data)}"
-        f"{_cards(data)}{_selection(data)}{_refresh_section(data)}"
+        f"{_cards(data)}{_moves(data)}{_selection(data)}{_refresh_section(data)}"
         "<footer>Olist customer segmentation · model version "
         f"{data.model_version} · data as of {_e(data.as_of_date)}. Amounts in "
         "Brazilian reais (R$); revenue = payments of qualifying orders.</footer>"
