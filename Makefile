@@ -39,10 +39,11 @@ $(SAMPLE_DIR)/.complete: $(BIN)/.installed python/olist_segmentation/generate.py
 
 data: $(SAMPLE_DIR)/.complete  ## generate the synthetic sample into data/sample
 
-run: install  ## install, generate the sample when used, build, drift check, write the report
+run: install  ## install, generate the sample when used, build, drift check, export, write the report
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
 	$(BIN)/olist-seg build
 	$(BIN)/olist-seg drift
+	$(BIN)/olist-seg export --out $(REPORT_DIR)/exports/all
 	$(BIN)/olist-seg report --out $(REPORT_DIR)/segments.html
 
 stability: install  ## measure the refresh interval (minutes on the real data), write the report

@@ -23,8 +23,11 @@ from olist_segmentation.errors import WarehouseError
 
 __all__ = ["WarehouseError"]
 
-#: The repository root: where dbt_project.yml and profiles.yml live.
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+#: The dbt project (dbt_project.yml, profiles.yml): env OLIST_PROJECT_DIR,
+#: else the repository this package is installed from.
+PROJECT_DIR = Path(
+    os.environ.get("OLIST_PROJECT_DIR") or Path(__file__).resolve().parents[2]
+).resolve()
 DEFAULT_DATA_DIR = PROJECT_DIR / "data" / "sample"
 DEFAULT_WAREHOUSE = PROJECT_DIR / "warehouse" / "olist.duckdb"
 
@@ -140,6 +143,11 @@ def run_dbt(
     successful ``build``, ``run``, ``seed`` or ``snapshot`` publishes in one
     atomic step (:mod:`olist_segmentation.publish`).
     """
+    if not (PROJECT_DIR / "dbt_project.yml").exists():
+        raise WarehouseError(
+            f"No dbt project at {PROJECT_DIR} (no dbt_project.yml). Fix: point "
+            "OLIST_PROJECT_DIR at the repository root, or unset it."
+        )
     env = dbt_environment(data_dir, warehouse)
     served = Path(env["OLIST_DUCKDB_PATH"])
     with publish.staged_build(served, "dbt " + " ".join(args)) as (paths, note, lock):

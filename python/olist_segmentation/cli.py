@@ -1,4 +1,4 @@
-"""Command line: ``olist-seg build | summary | report | segment | stability | drift``.
+"""Command line: ``olist-seg`` and its subcommands.
 
 ``olist-seg build`` runs ``dbt build`` on a folder of the nine Kaggle CSVs
 (``--data-dir``, env ``OLIST_DATA_DIR``, default the generated sample) into a
@@ -8,6 +8,8 @@ DuckDB file (``--warehouse``, env ``OLIST_DUCKDB_PATH``, default
 features in this process and prints it (``--out`` writes the assignments).
 ``olist-seg report`` writes the marketing report (one HTML file) of a built
 warehouse, and optionally a PNG screenshot of it.
+``olist-seg export`` writes a customer list (CSV and Parquet) for a
+campaign, filtered by segment, RFM segment and state.
 ``olist-seg stability`` runs the refresh-interval simulation (``dbt build
 --selector stability``), prints the recommended interval and writes the
 report. ``olist-seg drift`` runs the lift backtest and the production drift
@@ -23,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from olist_segmentation import build, generate, report, segmentation
+from olist_segmentation import build, export, generate, report, segmentation
 from olist_segmentation.chromium import ChromiumError
 from olist_segmentation.errors import OlistError
 
@@ -105,6 +107,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     segment.add_argument(
         "--out", type=Path, help="CSV of customer_unique_id,segment (chosen model)"
+    )
+
+    export_cmd = commands.add_parser(
+        "export",
+        help="write a customer list for a campaign (CSV and Parquet): segments, "
+        "actions, city, state, last purchase",
+    )
+    export_cmd.add_argument("--warehouse", type=Path, help="DuckDB file")
+    export_cmd.add_argument(
+        "--segment", nargs="+", metavar="NAME", help="behavioural segment name(s)"
+    )
+    export_cmd.add_argument(
+        "--rfm-segment", nargs="+", metavar="NAME", help="RFM segment name(s)"
+    )
+    export_cmd.add_argument(
+        "--state", nargs="+", metavar="UF", help="customer state(s), e.g. SP RJ"
+    )
+    export_cmd.add_argument(
+        "--out",
+        type=Path,
+        help="folder to write (default: reports/exports/<filters>, which the "
+        "report links)",
     )
 
     stability_cmd = commands.add_parser(
@@ -262,6 +286,23 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    filters = {
+        "segments": args.segment or [],
+        "rfm_segments": args.rfm_segment or [],
+        "states": args.state or [],
+    }
+    out = args.out or export.default_folder(
+        Path("reports") / report.EXPORTS_FOLDER, filters
+    )
+    result = export.export_customers(out, args.warehouse, **filters)
+    print(
+        f"Wrote {result.rows:,} customers to {result.folder}: "
+        + ", ".join(f.name for f in result.files)
+    )
+    return 0
+
+
 def _segment(args: argparse.Namespace) -> int:
     path = Path(build.dbt_environment(warehouse=args.warehouse)["OLIST_DUCKDB_PATH"])
     features, settings = build.read_segment_inputs(path)
@@ -306,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command == "segment":
             return _segment(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "stability":
             return _stability(args)
         if args.command == "drift":

@@ -32,6 +32,7 @@ import pandas as pd
 from olist_segmentation import chromium
 from olist_segmentation.build import WarehouseError, connect
 from olist_segmentation.chromium import PageReport
+from olist_segmentation.export import find_exports
 
 #: Segment tables the report reads (built by the segmentation models).
 SEGMENT_TABLES = (
@@ -43,6 +44,8 @@ SEGMENT_TABLES = (
 #: The lift backtest (``make drift``); optional: the page says how to run it.
 LIFT_TABLE = "segment_lift"
 MIGRATION_TABLE = "segment_migration"
+#: Folder beside the report where `olist-seg export` writes by default.
+EXPORTS_FOLDER = "exports"
 #: RFM marts the report reads.
 RFM_TABLES = ("customer_rfm", "rfm_segment_summary")
 #: Tables of the refresh-interval simulation (``make stability``); optional.
@@ -149,6 +152,8 @@ class ReportData:
     refresh: RefreshData = field(default_factory=RefreshData)
     #: segment_migration (moves since the previous as-of date), when built.
     migration: pd.DataFrame | None = None
+    #: Manifests of the campaign exports beside the report (``exports/*/``).
+    exports: list[dict] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------- reading
@@ -1112,7 +1117,35 @@ def _cards(data: ReportData) -> str:
         '<section id="segments"><h2>5. The segments and what to do</h2>'
         '<p class="lead">One card per segment: who the customers are and the '
         f'recommended marketing action.</p><div class="cards">{"".join(cards)}'
-        "</div></section>"
+        f"</div>{_export_links(data)}</section>"
+    )
+
+
+def _export_links(data: ReportData) -> str:
+    """Render links to the customer lists exported for this build."""
+    if not data.exports:
+        return (
+            '<p class="exports">Customer lists: none exported for this build '
+            "yet. <code>olist-seg export --segment NAME</code> writes one (CSV "
+            "and Parquet) next to this report.</p>"
+        )
+    items = []
+    for e in data.exports:
+        filters = "; ".join(
+            f"{k.lstrip('-')}: {', '.join(v)}" for k, v in e.get("filters", {}).items()
+        )
+        links = " · ".join(
+            f'<a href="{_e(EXPORTS_FOLDER)}/{_e(e["folder"])}/{_e(f)}">{_e(f)}</a>'
+            for f in e.get("files", [])
+        )
+        items.append(
+            f"<li><strong>{_e(filters or 'all customers')}</strong>: "
+            f"{_e(_int(e.get('customers', 0)))} customers ({links})</li>"
+        )
+    return (
+        '<div class="exports"><div class="label">Customer lists for campaigns '
+        f"(made with <code>olist-seg export</code>)</div><ul>{''.join(items)}</ul>"
+        "</div>"
     )
 
 
@@ -1774,8 +1807,14 @@ def build_report(warehouse: Path | None, out: Path) -> Path:
         ReportError: The warehouse is missing or lacks a table the report
             needs (the message names it and says to run ``make run``).
     """
-    text = render_html(load_report_data(warehouse))
     out = Path(out)
+    data = load_report_data(warehouse)
+    data.exports = [
+        e
+        for e in find_exports(out.parent / EXPORTS_FOLDER)
+        if e.get("as_of_date") == data.as_of_date[:10]
+    ]
+    text = render_html(data)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     return out

@@ -1,0 +1,168 @@
+"""Campaign exports: the customer lists a marketer loads into a campaign tool.
+
+``olist-seg export`` reads the served warehouse (read-only) and writes one
+folder with ``customers.csv``, ``customers.parquet`` and ``export.json``
+(what was selected, from which build). Filters are bound as query
+parameters and checked against the values the warehouse holds, so a typo
+gets the list of valid values instead of an empty file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from olist_segmentation.build import connect
+from olist_segmentation.errors import OlistError
+
+#: The export's columns, in order; one row per customer.
+EXPORT_SQL = """
+select
+    segments.customer_unique_id,
+    segments.segment_name as behavioural_segment,
+    definitions.recommended_action as behavioural_action,
+    rfm.rfm_segment,
+    rfm_summary.recommended_action as rfm_action,
+    customers.city,
+    customers.state,
+    rfm.last_purchase_date,
+    rfm.recency_days,
+    rfm.frequency as orders,
+    rfm.monetary as spend_brl,
+    segments.as_of_date,
+    segments.model_version
+from main.customer_segments as segments
+inner join main.customer_rfm as rfm
+    on segments.customer_unique_id = rfm.customer_unique_id
+inner join main.customers as customers
+    on segments.customer_unique_id = customers.customer_unique_id
+left join main.segment_definitions as definitions
+    on segments.model_version = definitions.model_version
+    and segments.segment_id = definitions.segment_id
+left join main.rfm_segment_summary as rfm_summary
+    on rfm.rfm_segment = rfm_summary.rfm_segment
+"""
+#: Filter option -> (column of the export, what the user calls it).
+FILTERS = {
+    "segments": ("behavioural_segment", "--segment"),
+    "rfm_segments": ("rfm_segment", "--rfm-segment"),
+    "states": ("state", "--state"),
+}
+
+
+class ExportError(OlistError):
+    """The export cannot be written as asked (the message says why)."""
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    folder: Path
+    rows: int
+    files: list[Path] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def default_folder(root: Path, filters: dict[str, list[str]]) -> Path:
+    """Return ``root/<name>``: ``all``, or the filters, e.g. ``state-sp``."""
+    parts = [
+        f"{FILTERS[key][1].lstrip('-')}-{'+'.join(_slug(v) for v in values)}"
+        for key, values in filters.items()
+        if values
+    ]
+    return root / ("_".join(parts) if parts else "all")
+
+
+def export_customers(
+    out: Path,
+    warehouse: Path | None = None,
+    segments: list[str] | None = None,
+    rfm_segments: list[str] | None = None,
+    states: list[str] | None = None,
+) -> ExportResult:
+    """Write the customers matching every given filter to ``out``.
+
+    Args:
+        out: Folder to write (created; its export files are replaced).
+        warehouse: The served DuckDB file (default as in ``olist-seg build``).
+        segments: Behavioural segment names to keep (any of them).
+        rfm_segments: RFM segment names to keep.
+        states: Customer states (two letters, e.g. SP) to keep.
+
+    Returns:
+        The folder, the number of customers and the files written.
+
+    Raises:
+        ExportError: A filter value the warehouse does not hold (the message
+            lists the valid ones), or the folder cannot be written.
+        WarehouseError: The warehouse is missing, locked or not built.
+    """
+    filters = {"segments": segments, "rfm_segments": rfm_segments, "states": states}
+    path, con = connect(warehouse)
+    try:
+        try:
+            frame = con.execute(EXPORT_SQL + " order by customer_unique_id").df()
+        except duckdb.CatalogException as error:
+            raise ExportError(
+                f"{path} lacks the segment tables ({error}). Run `make run` first."
+            ) from error
+    finally:
+        con.close()
+    keep = pd.Series(True, index=frame.index)
+    for key, values in filters.items():
+        if not values:
+            continue
+        column, option = FILTERS[key]
+        known = sorted(str(v) for v in frame[column].dropna().unique())
+        by_lower = {v.lower(): v for v in known}
+        unknown = [v for v in values if v.lower() not in by_lower]
+        if unknown:
+            raise ExportError(
+                f"{option} {', '.join(repr(v) for v in unknown)}: no such value in "
+                f"{path}. Valid values: {', '.join(known)}."
+            )
+        keep &= frame[column].isin([by_lower[v.lower()] for v in values])
+    selected = frame[keep].reset_index(drop=True)
+    files = [out / "customers.csv", out / "customers.parquet", out / "export.json"]
+    manifest = {
+        "warehouse": str(path),
+        "as_of_date": str(frame["as_of_date"].max())[:10] if len(frame) else None,
+        "model_version": int(frame["model_version"].max()) if len(frame) else None,
+        "filters": {FILTERS[k][1]: v for k, v in filters.items() if v},
+        "customers": len(selected),
+        "columns": list(selected.columns),
+        "files": [f.name for f in files[:2]],
+    }
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        selected.to_csv(files[0], index=False, date_format="%Y-%m-%d")
+        con = duckdb.connect()
+        try:
+            con.register("selected", selected)
+            target = "'" + str(files[1]).replace("'", "''") + "'"
+            con.execute(f"copy selected to {target} (format parquet)")
+        finally:
+            con.close()
+        files[2].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise ExportError(f"Cannot write the export to {out}: {error}") from error
+    return ExportResult(out, len(selected), files)
+
+
+def find_exports(root: Path) -> list[dict]:
+    """Return the manifests of the exports under ``root`` (for the report)."""
+    found = []
+    for manifest in sorted(root.glob("*/export.json")):
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        data["folder"] = manifest.parent.name
+        found.append(data)
+    return found

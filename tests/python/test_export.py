@@ -1,0 +1,145 @@
+"""Campaign exports: the right customers, the right columns, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from olist_segmentation import export, report
+
+from conftest import Build
+
+COLUMNS = [
+    "customer_unique_id",
+    "behavioural_segment",
+    "behavioural_action",
+    "rfm_segment",
+    "rfm_action",
+    "city",
+    "state",
+    "last_purchase_date",
+    "recency_days",
+    "orders",
+    "spend_brl",
+    "as_of_date",
+    "model_version",
+]
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"customer_unique_id": str}, keep_default_na=False)
+
+
+def test_export_of_everyone_has_every_customer_once(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    result = export.export_customers(tmp_path / "all", sample_build.warehouse)
+    csv = _read_csv(tmp_path / "all" / "customers.csv")
+    parquet = duckdb.execute(
+        "select * from read_parquet($p) order by customer_unique_id",
+        {"p": str(tmp_path / "all" / "customers.parquet")},
+    ).df()
+    truth = sample_build.query(
+        "select s.customer_unique_id, s.segment_name, r.rfm_segment, c.state, "
+        "r.last_purchase_date::varchar as last_purchase_date "
+        "from main.customer_segments s join main.customer_rfm r using "
+        "(customer_unique_id) join main.customers c using (customer_unique_id) "
+        "order by 1"
+    )
+    assert list(csv.columns) == COLUMNS and list(parquet.columns) == COLUMNS
+    assert result.rows == len(csv) == len(parquet) == len(truth)
+    assert csv["customer_unique_id"].is_unique
+    assert csv["customer_unique_id"].tolist() == truth["customer_unique_id"].tolist()
+    assert csv["behavioural_segment"].tolist() == truth["segment_name"].tolist()
+    assert csv["rfm_segment"].tolist() == truth["rfm_segment"].tolist()
+    assert csv["last_purchase_date"].tolist() == truth["last_purchase_date"].tolist()
+    assert parquet["customer_unique_id"].tolist() == csv["customer_unique_id"].tolist()
+    assert (csv["behavioural_action"] != "").all() and (csv["rfm_action"] != "").all()
+    manifest = json.loads((tmp_path / "all" / "export.json").read_text())
+    assert manifest["customers"] == len(csv) and manifest["filters"] == {}
+
+
+def test_filters_combine_and_ignore_case(sample_build: Build, tmp_path: Path) -> None:
+    top = sample_build.query(
+        "select s.segment_name, c.state, count(*) as n from main.customer_segments s "
+        "join main.customers c using (customer_unique_id) group by all "
+        "order by n desc, 1, 2 limit 1"
+    ).iloc[0]
+    out = export.default_folder(
+        tmp_path, {"segments": [top.segment_name], "states": [top.state]}
+    )
+    result = export.export_customers(
+        out,
+        sample_build.warehouse,
+        segments=[top.segment_name.upper()],
+        states=[top.state.lower()],
+    )
+    csv = _read_csv(out / "customers.csv")
+    assert result.rows == len(csv) == top.n
+    assert set(csv["behavioural_segment"]) == {top.segment_name}
+    assert set(csv["state"]) == {top.state}
+    assert out.name.startswith("segment-") and "_state-" in out.name
+
+
+def test_an_unknown_segment_lists_the_valid_ones_and_writes_nothing(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    names = sample_build.query(
+        "select distinct segment_name from main.segment_profiles"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "olist_segmentation.cli",
+            "export",
+            "--warehouse",
+            str(sample_build.warehouse),
+            "--segment",
+            "Big spenders'; drop table x; --",
+            "--out",
+            str(tmp_path / "x"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--segment 'Big spenders'; drop table x; --': no such value" in result.stderr
+    for name in names["segment_name"]:
+        assert name in result.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_the_report_links_the_exports_of_its_build(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    export.export_customers(tmp_path / "exports" / "all", sample_build.warehouse)
+    rfm = sample_build.query(
+        "select rfm_segment from main.customer_rfm group by 1 order by count(*) desc"
+    ).iloc[0, 0]
+    folder = export.default_folder(tmp_path / "exports", {"rfm_segments": [rfm]})
+    export.export_customers(folder, sample_build.warehouse, rfm_segments=[rfm])
+    html = report.build_report(sample_build.warehouse, tmp_path / "r.html").read_text()
+    assert 'href="exports/all/customers.csv"' in html
+    assert f'href="exports/{folder.name}/customers.parquet"' in html
+    assert f"rfm-segment: {rfm}" in html
+
+
+@pytest.mark.parametrize("option", ["--rfm-segment", "--state"])
+def test_unknown_rfm_segment_or_state_is_named(
+    option: str, sample_build: Build, tmp_path: Path
+) -> None:
+    with pytest.raises(export.ExportError, match=f"{option} 'Nowhere': no such value"):
+        export.export_customers(
+            tmp_path / "x",
+            sample_build.warehouse,
+            **{"rfm_segments" if option == "--rfm-segment" else "states": ["Nowhere"]},
+        )
