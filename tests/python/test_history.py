@@ -69,7 +69,13 @@ def test_migration_matches_a_crosstab_of_the_history(
     )
     before = history[history["d"] == EARLY].set_index("customer_unique_id")
     after = history[history["d"] == LATER].set_index("customer_unique_id")
-    joined = before.join(after, how="outer", lsuffix="_from", rsuffix="_to")
+    joined = before.merge(
+        after,
+        how="outer",
+        left_index=True,
+        right_index=True,
+        suffixes=("_from", "_to"),
+    )
     migration = later.query("select * from main.segment_migration")
     assert set(migration["from_as_of_date"].astype(str).str[:10]) == {EARLY}
     for segmentation, column in (
@@ -130,7 +136,8 @@ def test_report_shows_the_migration_matrix(
     )
     # one row per earlier segment (and new customers), one column per segment
     section = html.split('<section id="moves">')[1].split("</section>")[0]
-    assert section.count("<tr><th>") == behavioural["from_segment"].nunique()
+    body = section.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count("<tr><th>") == behavioural["from_segment"].nunique()
     top = (
         behavioural[
             ~behavioural["is_stay"] & (behavioural["from_segment"] != "(new customer)")
