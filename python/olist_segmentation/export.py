@@ -118,6 +118,7 @@ def export_customers(
     finally:
         con.close()
     keep = pd.Series(True, index=frame.index)
+    chosen: dict[str, list[str]] = {}
     for key, values in filters.items():
         if not values:
             continue
@@ -130,14 +131,15 @@ def export_customers(
                 f"{option} {', '.join(repr(v) for v in unknown)}: no such value in "
                 f"{path}. Valid values: {', '.join(known)}."
             )
-        keep &= frame[column].isin([by_lower[v.lower()] for v in values])
+        chosen[option] = [by_lower[v.lower()] for v in values]
+        keep &= frame[column].isin(chosen[option])
     selected = frame[keep].reset_index(drop=True)
     files = [out / "customers.csv", out / "customers.parquet", out / "export.json"]
     manifest = {
         "warehouse": str(path),
         "as_of_date": str(frame["as_of_date"].max())[:10] if len(frame) else None,
         "model_version": int(frame["model_version"].max()) if len(frame) else None,
-        "filters": {FILTERS[k][1]: v for k, v in filters.items() if v},
+        "filters": chosen,
         "customers": len(selected),
         "columns": list(selected.columns),
         "files": [f.name for f in files[:2]],
