@@ -1,29 +1,26 @@
 """Headless Chromium: find it, open a page and report its errors, screenshot it.
 
-:func:`inspect_page` drives Chromium over the DevTools protocol on
-``--remote-debugging-pipe`` (JSON messages separated by NUL bytes on file
-descriptors 3 and 4), so it needs no Python package beyond the standard
-library. It records what DevTools shows as errors: ``console.error`` and
-``console.assert`` calls, uncaught exceptions and rejected promises, errors
-of the browser's log (a resource that fails to load, a blocked request), and
-any request to a URL that is not ``file:``, ``data:`` or ``about:`` (a
-self-contained page makes none).
-
-:func:`screenshot` uses Chromium's own ``--screenshot`` flag.
+Playwright drives the system Chromium (Debian's ``chromium`` package, or
+``$OLIST_CHROMIUM``) through ``executable_path``; ``playwright install``,
+which downloads a browser, is never needed. :func:`inspect_page` records
+what a reader of the page would call an error: ``console.error`` and
+``console.assert`` calls, uncaught exceptions and rejected promises, failed
+requests, and any request to a URL that is not ``file:``, ``data:``,
+``about:`` or ``blob:`` (a self-contained page makes none; such requests are
+also blocked, so a check never goes online).
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
-import select
 import shutil
-import subprocess
-import tempfile
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from playwright.sync_api import ConsoleMessage, Page, Request, Route, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 #: Environment variable naming the Chromium binary to use.
 CHROMIUM_ENV = "OLIST_CHROMIUM"
@@ -31,7 +28,6 @@ CHROMIUM_ENV = "OLIST_CHROMIUM"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 #: Flags that make headless Chromium work in containers and as root.
 HEADLESS_FLAGS = (
-    "--headless",
     "--no-sandbox",
     "--disable-gpu",
     "--disable-dev-shm-usage",
@@ -105,125 +101,73 @@ class PageReport:
         return not self.errors and self.rendered == "ok"
 
 
-class _DevTools:
-    """A DevTools protocol connection over Chromium's debugging pipe."""
-
-    def __init__(self, write_fd: int, read_fd: int, timeout: float) -> None:
-        self._write_fd = write_fd
-        self._read_fd = read_fd
-        self._buffer = b""
-        self._next_id = 0
-        self.deadline = time.monotonic() + timeout
-        self.events: list[dict] = []
-
-    def send(self, method: str, params: dict | None = None, session: str = "") -> int:
-        self._next_id += 1
-        message: dict = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        data = json.dumps(message).encode() + b"\0"
-        while data:
-            data = data[os.write(self._write_fd, data) :]
-        return self._next_id
-
-    def _read(self) -> dict:
-        while b"\0" not in self._buffer:
-            left = self.deadline - time.monotonic()
-            if left <= 0:
-                raise ChromiumError("Chromium did not answer in time.")
-            ready, _, _ = select.select([self._read_fd], [], [], left)
-            if not ready:
-                continue
-            chunk = os.read(self._read_fd, 1 << 16)
-            if not chunk:
-                raise ChromiumError("Chromium closed the debugging pipe.")
-            self._buffer += chunk
-        raw, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(raw)
-
-    def call(self, method: str, params: dict | None = None, session: str = "") -> dict:
-        """Send a command and return its result; events are kept in order."""
-        wanted = self.send(method, params, session)
-        while True:
-            message = self._read()
-            if message.get("id") == wanted:
-                if "error" in message:
-                    raise ChromiumError(f"DevTools {method}: {message['error']}")
-                return message.get("result", {})
-            if "method" in message:
-                self.events.append(message)
-
-    def wait_for(self, method: str) -> dict:
-        """Return the first event ``method`` (already received or next)."""
-        for event in self.events:
-            if event["method"] == method:
-                return event
-        while True:
-            message = self._read()
-            if "method" in message:
-                self.events.append(message)
-                if message["method"] == method:
-                    return message
+#: How long the page settles after the load event: two animation frames.
+SETTLE_JS = (
+    "() => new Promise(done => requestAnimationFrame("
+    "() => requestAnimationFrame(() => setTimeout(done, 0))))"
+)
+STATE_JS = (
+    "() => ({rendered: document.body ? (document.body.dataset.rendered || null)"
+    " : null, height: Math.ceil(document.documentElement"
+    ".getBoundingClientRect().height), dom: document.documentElement.outerHTML})"
+)
 
 
-def _remote_value(arg: dict) -> str:
-    if "value" in arg:
-        value = arg["value"]
-        return value if isinstance(value, str) else json.dumps(value)
-    return str(arg.get("description") or arg.get("type", ""))
+@contextmanager
+def _page(
+    report: PageReport, width: int, height: int, timeout: float
+) -> Iterator[Page]:
+    """Yield a Playwright page of the system Chromium that records errors."""
+    binary = find_chromium()
 
+    def on_request(request: Request) -> None:
+        if not request.url.startswith(LOCAL_SCHEMES):
+            report.errors.append(f"external request: {request.url}")
 
-def _collect(report: PageReport, events: list[dict]) -> None:
-    for event in events:
-        method, params = event["method"], event.get("params", {})
-        if method == "Runtime.consoleAPICalled":
-            text = " ".join(_remote_value(a) for a in params.get("args", []))
-            level = params.get("type", "log")
-            report.console.append(f"{level}: {text}")
-            if level in ("error", "assert"):
-                report.errors.append(f"console.{level}: {text}")
-        elif method == "Runtime.exceptionThrown":
-            details = params.get("exceptionDetails", {})
-            exception = details.get("exception", {})
-            text = exception.get("description") or details.get("text", "")
-            report.errors.append(f"exception: {text.splitlines()[0] if text else ''}")
-        elif method == "Log.entryAdded":
-            entry = params.get("entry", {})
-            if entry.get("level") == "error":
-                report.errors.append(
-                    f"log ({entry.get('source', '')}): {entry.get('text', '')}"
-                )
-        elif method == "Network.requestWillBeSent":
-            url = params.get("request", {}).get("url", "")
-            if not url.startswith(LOCAL_SCHEMES):
-                report.errors.append(f"external request: {url}")
+    def on_failed(request: Request) -> None:
+        if request.url.startswith(LOCAL_SCHEMES):
+            report.errors.append(f"log (network): {request.url}: {request.failure}")
 
+    def block_external(route: Route) -> None:
+        if route.request.url.startswith(LOCAL_SCHEMES):
+            route.continue_()
+        else:
+            route.abort()
 
-def _start(args: list[str], stderr: object) -> tuple[subprocess.Popen, int, int]:
-    to_child_r, to_child_w = os.pipe()
-    from_child_r, from_child_w = os.pipe()
+    def on_console(message: ConsoleMessage) -> None:
+        level, text = message.type, message.text
+        report.console.append(f"{level}: {text}")
+        if level in ("error", "assert"):
+            report.errors.append(f"console.{level}: {text}")
 
-    def child_fds() -> None:  # runs in the child, before exec
-        read_end = fcntl.fcntl(to_child_r, fcntl.F_DUPFD, 10)
-        write_end = fcntl.fcntl(from_child_w, fcntl.F_DUPFD, 10)
-        os.dup2(read_end, 3)
-        os.dup2(write_end, 4)
+    def on_page_error(error: PlaywrightError) -> None:
+        name = getattr(error, "name", "") or "Error"
+        report.errors.append(f"exception: {name}: {error.message}")
 
     try:
-        # preexec_fn puts the pipe ends on fds 3 and 4, where Chromium expects
-        # them; close_fds=False keeps them (Python's own fds are close-on-exec).
-        process = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            preexec_fn=child_fds,
-            close_fds=False,
-        )
-    finally:
-        os.close(to_child_r)
-        os.close(from_child_w)
-    return process, to_child_w, from_child_r
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=binary,
+                headless=True,
+                args=list(HEADLESS_FLAGS),
+                timeout=timeout * 1000,
+            )
+            try:
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.set_default_timeout(timeout * 1000)
+                page.on("request", on_request)
+                page.on("requestfailed", on_failed)
+                page.on("console", on_console)
+                page.on("pageerror", on_page_error)
+                page.route("**/*", block_external)
+                yield page
+            finally:
+                browser.close()
+    except PlaywrightError as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ChromiumError(
+            f"Headless Chromium ({binary}) failed on {report.url}: {first}"
+        ) from error
 
 
 def inspect_page(
@@ -247,91 +191,25 @@ def inspect_page(
     Raises:
         ChromiumError: Chromium is missing, did not start or did not answer.
     """
-    binary = find_chromium()
-    url = Path(html).resolve().as_uri()
-    report = PageReport(url=url)
-    with (
-        tempfile.TemporaryDirectory(prefix="olist-chromium-") as profile,
-        tempfile.TemporaryFile() as stderr,
-    ):
-        args = [
-            binary,
-            *HEADLESS_FLAGS,
-            f"--user-data-dir={profile}",
-            f"--window-size={width},{height}",
-            "--remote-debugging-pipe",
-            "about:blank",
-        ]
-        process, write_fd, read_fd = _start(args, stderr)
-        devtools = _DevTools(write_fd, read_fd, timeout)
-        try:
-            target = devtools.call("Target.createTarget", {"url": "about:blank"})
-            session = devtools.call(
-                "Target.attachToTarget",
-                {"targetId": target["targetId"], "flatten": True},
-            )["sessionId"]
-            for domain in ("Runtime", "Log", "Page", "Network"):
-                devtools.call(f"{domain}.enable", session=session)
-            devtools.events.clear()
-            devtools.call("Page.navigate", {"url": url}, session=session)
-            devtools.wait_for("Page.loadEventFired")
-            settle = (
-                "new Promise(done => requestAnimationFrame("
-                "() => requestAnimationFrame(() => setTimeout(done, 0))))"
-            )
-            devtools.call(
-                "Runtime.evaluate",
-                {"expression": settle, "awaitPromise": True},
-                session=session,
-            )
-            state = devtools.call(
-                "Runtime.evaluate",
-                {
-                    "expression": (
-                        "JSON.stringify({rendered: document.body ? "
-                        "(document.body.dataset.rendered || null) : null, "
-                        "height: Math.ceil(document.documentElement"
-                        ".getBoundingClientRect().height), "
-                        "dom: document.documentElement.outerHTML})"
-                    ),
-                    "returnByValue": True,
-                },
-                session=session,
-            )
-            values = json.loads(state["result"]["value"])
-            report.rendered = values["rendered"]
-            report.height = int(values["height"])
-            report.dom = values["dom"]
-            _collect(report, devtools.events)
-            devtools.send("Browser.close")
-        except (ChromiumError, OSError, KeyError) as error:
-            stderr.seek(0)
-            tail = stderr.read().decode(errors="replace")[-2000:]
-            raise ChromiumError(
-                f"Headless Chromium ({binary}) failed on {url}: {error}\n{tail}"
-            ) from error
-        finally:
-            os.close(write_fd)
-            os.close(read_fd)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    report = PageReport(url=Path(html).resolve().as_uri())
+    with _page(report, width, height, timeout) as page:
+        page.goto(report.url, wait_until="load")
+        page.evaluate(SETTLE_JS)
+        state = page.evaluate(STATE_JS)
+    report.rendered = state["rendered"]
+    report.height = int(state["height"])
+    report.dom = state["dom"]
     return report
 
 
-def screenshot(
-    html: Path, png: Path, width: int = 1280, height: int | None = None
-) -> Path:
-    """Write a PNG of ``html`` rendered by headless Chromium (``--screenshot``).
+def screenshot(html: Path, png: Path, width: int = 1280, timeout: float = 60.0) -> Path:
+    """Write a full-page PNG of ``html`` rendered by headless Chromium.
 
     Args:
         html: The HTML file.
         png: The PNG to write (its folder is created).
         width: Window width in CSS pixels.
-        height: Window height; default: the full height of the page,
-            measured with :func:`inspect_page`.
+        timeout: Seconds before giving up on Chromium.
 
     Returns:
         ``png``.
@@ -339,30 +217,14 @@ def screenshot(
     Raises:
         ChromiumError: Chromium is missing or wrote no screenshot.
     """
-    binary = find_chromium()
-    if height is None:
-        height = max(inspect_page(html, width=width).height, 200)
     png = Path(png)
     png.parent.mkdir(parents=True, exist_ok=True)
     png.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory(prefix="olist-chromium-") as profile:
-        result = subprocess.run(
-            [
-                binary,
-                *HEADLESS_FLAGS,
-                f"--user-data-dir={profile}",
-                f"--window-size={width},{height}",
-                f"--screenshot={png.resolve()}",
-                Path(html).resolve().as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    if result.returncode != 0 or not png.exists():
-        raise ChromiumError(
-            f"Chromium wrote no screenshot {png} (exit {result.returncode}):\n"
-            f"{result.stderr[-2000:]}"
-        )
+    report = PageReport(url=Path(html).resolve().as_uri())
+    with _page(report, width, 900, timeout) as page:
+        page.goto(report.url, wait_until="load")
+        page.evaluate(SETTLE_JS)
+        page.screenshot(path=str(png), full_page=True)
+    if not png.exists():
+        raise ChromiumError(f"Chromium wrote no screenshot {png}.")
     return png
