@@ -69,7 +69,23 @@ final as (
         aggregated.model_version,
         cast(aggregated.segment_id as integer) as segment_id,
         definitions.segment_name,
-        definitions.description,
+        -- the model's description opens with the segment's share at fit
+        -- time: replaced by today's share, so the text never goes stale
+        regexp_replace(
+            definitions.description,
+            '^[0-9.]+% of customers[.]',
+            cast(
+                cast(
+                    round(
+                        cast(aggregated.customers as double precision)
+                        * 100
+                        / totals.customers,
+                        1
+                    ) as decimal(5, 1)
+                ) as varchar
+            )
+            || '% of customers.'
+        ) as description,
         definitions.recommended_action,
         aggregated.customers,
         aggregated.customers * 1.0 / totals.customers as customer_share,

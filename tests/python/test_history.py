@@ -148,3 +148,20 @@ def test_report_shows_the_migration_matrix(
     assert f"{top.from_segment} → {top.to_segment}: {top.customers:,} customers" in (
         section.replace("&gt;", ">")
     )
+
+
+def test_descriptions_state_this_builds_share(
+    two_dates: tuple[Build, Build, str],
+) -> None:
+    later = two_dates[1]
+    profiles = later.query(
+        "select p.customer_share, p.description, d.description as model_text "
+        "from main.segment_profiles p join main.segment_definitions d "
+        "using (model_version, segment_id)"
+    )
+    for row in profiles.itertuples():
+        share = f"{row.customer_share:.1%} of customers."
+        assert row.description.startswith(share), (row.description, share)
+        assert row.description[len(share) :] == row.model_text.split(".", 2)[-1]
+    # fitted as of EARLY, scored as of LATER: the fit-time share is stale
+    assert (profiles["description"] != profiles["model_text"]).any()
