@@ -1,0 +1,29 @@
+"""The frozen purchase model: regression rows and Gamma-Gamma parameters.
+
+Appends a version only when none exists or the var segment_refit is true
+(one switch refits every model); the training set is read only then.
+"""
+
+
+def model(dbt, session):
+    """Return the rows to append (none when the latest version is reused)."""
+    from olist_segmentation import predictions
+
+    # dbt passes a config key to a Python model only when it is read with a
+    # literal dbt.config.get("...") call.
+    settings = {
+        "prediction_features": dbt.config.get("prediction_features"),
+    }
+    refit = dbt.config.get("segment_refit")
+    training = dbt.ref("int_prediction_training_set")
+    latest = 0
+    if dbt.is_incremental:
+        latest = session.execute(
+            f"select coalesce(max(prediction_model_version), 0) from {dbt.this}"
+        ).fetchall()[0][0]
+    return predictions.model_parameters(
+        lambda: training.order("customer_unique_id").df(),
+        int(latest),
+        refit,
+        settings.get,
+    )
