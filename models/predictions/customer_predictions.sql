@@ -40,7 +40,7 @@ model as (
     -- the version's parameters as one row, a column group per feature
     -- (null for features the version does not use)
     select
-        max(parameters.method) as method,
+        max(parameters.method) as method,  -- noqa: RF04
         max(parameters.trained_as_of_date) as trained_as_of_date,
         max(parameters.horizon_days) as horizon_days,
         max(
@@ -62,24 +62,26 @@ model as (
             case when parameters.parameter = 'gamma_gamma_v' then parameters.value end
         ) as gg_v,
         {%- for f in features %}
-        max(
-            case when parameters.parameter = '{{ f }}' then parameters.fill_value end
-        ) as {{ f }}_fill,
-        max(
-            case
-                when parameters.parameter = '{{ f }}' and parameters.log_transform
-                    then 1
-            end
-        ) as {{ f }}_log,
-        max(
-            case when parameters.parameter = '{{ f }}' then parameters.mean end
-        ) as {{ f }}_mean,
-        max(
-            case when parameters.parameter = '{{ f }}' then parameters.scale end
-        ) as {{ f }}_scale,
-        max(
-            case when parameters.parameter = '{{ f }}' then parameters.value end
-        ) as {{ f }}_coef,
+            max(
+                case
+                    when parameters.parameter = '{{ f }}' then parameters.fill_value
+                end
+            ) as {{ f }}_fill,
+            max(
+                case
+                    when parameters.parameter = '{{ f }}' and parameters.log_transform
+                        then 1
+                end
+            ) as {{ f }}_log,
+            max(
+                case when parameters.parameter = '{{ f }}' then parameters.mean end
+            ) as {{ f }}_mean,
+            max(
+                case when parameters.parameter = '{{ f }}' then parameters.scale end
+            ) as {{ f }}_scale,
+            max(
+                case when parameters.parameter = '{{ f }}' then parameters.value end
+            ) as {{ f }}_coef,
         {%- endfor %}
         max(parameters.prediction_model_version) as prediction_model_version
     from parameters
@@ -107,21 +109,21 @@ scored as (
             as expected_order_value,
         model.intercept
         {%- for f in features %}
-        + coalesce(
-            model.{{ f }}_coef
-            * (
-                case
-                    when model.{{ f }}_log = 1
-                        then ln(1 + greatest(
-                            coalesce(features.{{ f }}, model.{{ f }}_fill), 0
-                        ))
-                    else coalesce(features.{{ f }}, model.{{ f }}_fill)
-                end
-                - model.{{ f }}_mean
+            + coalesce(
+                model.{{ f }}_coef
+                * (
+                    case
+                        when model.{{ f }}_log = 1
+                            then ln(1 + greatest(
+                                coalesce(features.{{ f }}, model.{{ f }}_fill), 0
+                            ))
+                        else coalesce(features.{{ f }}, model.{{ f }}_fill)
+                    end
+                    - model.{{ f }}_mean
+                )
+                / model.{{ f }}_scale,
+                0
             )
-            / model.{{ f }}_scale,
-            0
-        )
         {%- endfor %}
             as log_odds
     from customers
@@ -156,7 +158,7 @@ ranked as (
     select
         *,
         row_number() over (
-            order by expected_revenue desc, customer_unique_id
+            order by expected_revenue desc, customer_unique_id asc
         ) as value_rank,
         count(*) over () as customers
     from valued

@@ -17,8 +17,8 @@ as_of as (
 configured as (
 
     {%- for cut in var('prediction_backtest_cut_dates') %}
-    select cast({{ sql_literal(cut) }} as date) as cut_date
-    {{- '\n    union all' if not loop.last }}
+        select cast({{ sql_literal(cut) }} as date) as cut_date
+        {{- '\n    union all' if not loop.last }}
     {%- endfor %}
 
 ),
@@ -36,8 +36,9 @@ fitting as (
 
 fallback as (
 
-    select cast({{ dbt.dateadd('day', -horizon, 'as_of.as_of_date') }} as date)
-        as cut_date
+    select
+        cast({{ dbt.dateadd('day', -horizon, 'as_of.as_of_date') }} as date)
+            as cut_date
     from as_of
     where not exists (select 1 from fitting)
 

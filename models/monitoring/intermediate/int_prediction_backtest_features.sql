@@ -31,4 +31,4 @@ final as (
 
 )
 
-select * from final
+select * from final  -- noqa: AM04
