@@ -454,3 +454,222 @@ def test_refit_due_is_highlighted_and_text_escaped(sample_build):
     assert "due" in verdict["class"].split()
     assert "<b>x</b>" not in text
     assert "refit due: &lt;b&gt;x&lt;/b&gt; &amp; y" in text
+
+
+# ------------------------------------- trust line, banner, whom to contact first
+
+PREDICTION_TABLES = (
+    "customer_predictions",
+    "prediction_backtest",
+    "prediction_backtest_deciles",
+)
+CURRENT_VERSION = "(select max(model_version) from main.segment_profiles)"
+
+
+def _with_predictions(sample_build, folder: Path, shift_days: int = 0) -> Path:
+    """A copy of `sample_build` with made-up value predictions and backtest.
+
+    The predictions are of the segments' as-of date plus ``shift_days``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    warehouse = folder / "olist.duckdb"
+    shutil.copy(sample_build.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    for name, kind in con.execute(
+        "select table_name, table_type from information_schema.tables "
+        "where table_schema = 'main' and table_name in (?, ?, ?)",
+        list(PREDICTION_TABLES),
+    ).fetchall():
+        con.execute(f"drop {'view' if kind == 'VIEW' else 'table'} main.{name}")
+    con.execute(
+        "create table main.customer_predictions as "
+        "with s as (select customer_unique_id, cast(as_of_date as date) as d, "
+        "(hash(customer_unique_id) % 1000) / 1000.0 as u from main.customer_segments "
+        f"where model_version = {CURRENT_VERSION}), "
+        "r as (select *, row_number() over (order by u desc, customer_unique_id) "
+        "as value_rank, count(*) over () as n from s) "
+        f"select customer_unique_id, d + {int(shift_days)} as as_of_date, "
+        "90 as horizon_days, 1 as prediction_model_version, "
+        "'bgnbd_gamma_gamma' as method, 0.3 + 0.6 * u as probability_alive, "
+        "0.05 + 0.5 * u as purchase_probability, 0.1 + u as expected_purchases, "
+        "100 + 50 * u as expected_order_value, "
+        "(0.1 + u) * (100 + 50 * u) as expected_revenue, value_rank, "
+        "case when value_rank <= n * 0.1 then 'high' when value_rank <= n * 0.4 "
+        "then 'medium' else 'low' end as value_tier from r"
+    )
+    con.execute(
+        "create table main.prediction_backtest as "
+        "select cast(c as date) as cut_date, 90 as horizon_days, m as method, "
+        "m = 'bgnbd_gamma_gamma' as is_production_method, 1000 as customers, "
+        "60 as buyers, 0.06 as base_rate, l as top_decile_lift, "
+        "0.3 as top_decile_revenue_share, 0.7 as auc, 2.0 as target_top_decile_lift, "
+        "0.25 as target_revenue_share, 0.65 as target_auc, l >= 2.0 as meets_targets "
+        "from (values ('2017-09-04', 'bgnbd_gamma_gamma', 2.5), "
+        "('2017-09-04', 'rfm_heuristic', 1.5), "
+        "('2018-03-05', 'bgnbd_gamma_gamma', 2.2), "
+        "('2018-03-05', 'rfm_heuristic', 1.8)) t(c, m, l)"
+    )
+    con.execute(
+        "create table main.prediction_backtest_deciles as "
+        "select b.cut_date, b.method, d.decile, 100 as customers, "
+        "20.0 / d.decile as predicted_buyers, 22 - 2 * d.decile as observed_buyers, "
+        "1000.0 / d.decile as observed_revenue from main.prediction_backtest b, "
+        "(select range as decile from range(1, 11)) d"
+    )
+    con.close()
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def predictions_build(sample_build, tmp_path_factory):
+    """(warehouse with predictions, its report's HTML)."""
+    folder = tmp_path_factory.mktemp("predictions")
+    warehouse = _with_predictions(sample_build, folder)
+    out = report.build_report(warehouse, folder / "segments.html")
+    return warehouse, out
+
+
+def _query(warehouse: Path, sql: str):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def test_trust_line_names_the_model_data_and_refit(sample_build, report_html):
+    text = report_html.read_text(encoding="utf-8")
+    dom = Elements(text)
+    line = [a for _, a in dom.tags if a.get("id") == "trust-line"]
+    assert len(line) == 1
+    version = sample_build.query(f"select {CURRENT_VERSION} as v")["v"][0]
+    check = sample_build.query(
+        "select model_version, cast(cast(as_of_date as date) as varchar) as d, "
+        "is_refit_due, cast(cast(trained_as_of_date as date) as varchar) as t "
+        "from main.segment_refit_check"
+    )
+    assert int(line[0]["data-model-version"]) == int(version)
+    assert line[0]["data-as-of"] == check["d"][0]
+    due = bool(check["is_refit_due"][0])
+    assert line[0]["data-refit-due"] == ("true" if due else "false")
+    words = _element_text(text, "trust-line")
+    assert f"trained on the data as of {check['t'][0]}" in words
+    assert "valid until" in words
+    assert ("Refit due." if due else "No refit due.") in words
+    # the banner is there exactly when something does not fit
+    assert ('id="trust-banner"' in text) == due
+    # the page's order: trust line, sizes, cards, contact, RFM, moves, exports,
+    # then the appendix
+    order = [
+        "trust-line",
+        "sizes-section",
+        "segments",
+        "contact",
+        "rfm",
+        "moves",
+        "exports",
+        "appendix",
+        "model-selection",
+        "lift",
+        "prediction-backtest",
+        "refresh",
+    ]
+    positions = [text.index(f'id="{name}"') for name in order]
+    assert positions == sorted(positions)
+
+
+def test_without_predictions_the_contact_section_says_make_run(
+    sample_build, report_html
+):
+    present = sample_build.query(
+        "select table_name from information_schema.tables "
+        "where table_schema = 'main' and table_name = 'customer_predictions'"
+    )
+    if not present.empty:
+        pytest.skip("this build has customer_predictions")
+    text = report_html.read_text(encoding="utf-8")
+    assert "make run" in _element_text(text, "contact-unavailable")
+    assert "top-customer" not in text
+
+
+def test_contact_section_agrees_with_the_warehouse(predictions_build):
+    warehouse, out = predictions_build
+    text = out.read_text(encoding="utf-8")
+    dom = Elements(text)
+    assert 'id="trust-banner"' not in text or "value predictions" not in (
+        _element_text(text, "trust-banner")
+    )
+    tiers = _query(
+        warehouse,
+        "select value_tier, count(*) as n, sum(expected_revenue) as revenue "
+        "from main.customer_predictions group by all",
+    )
+    rows = {r["data-tier"]: r for r in dom.with_class("tier-row")}
+    assert set(rows) == set(tiers["value_tier"])
+    for tier, n, revenue in tiers.itertuples(index=False):
+        assert int(rows[tier]["data-customers"]) == n
+        assert float(rows[tier]["data-revenue"]) == pytest.approx(revenue, abs=0.01)
+    cells = _query(
+        warehouse,
+        "select s.segment_name, p.value_tier, count(*) as n "
+        "from main.customer_predictions p join main.customer_segments s "
+        f"using (customer_unique_id) where s.model_version = {CURRENT_VERSION} "
+        "group by all",
+    )
+    shown = {
+        (c["data-segment"], c["data-tier"]): int(c["data-customers"])
+        for c in dom.with_class("segment-tier-cell")
+    }
+    expected = {(s, t): int(n) for s, t, n in cells.itertuples(index=False)}
+    assert {k: v for k, v in shown.items() if v} == expected
+    top = _query(
+        warehouse,
+        "select customer_unique_id, value_rank from main.customer_predictions "
+        "order by expected_revenue desc, customer_unique_id limit 20",
+    )
+    listed = dom.with_class("top-customer")
+    assert [r["data-customer"] for r in listed] == list(top["customer_unique_id"])
+    assert [int(r["data-rank"]) for r in listed] == list(range(1, 21))
+    backtest = _query(
+        warehouse,
+        "select cast(cut_date as varchar) as c, method, meets_targets "
+        "from main.prediction_backtest",
+    )
+    assert sorted(
+        (r["data-cut-date"], r["data-method"], r["data-meets"] == "true")
+        for r in dom.with_class("backtest-row")
+    ) == sorted((c, m, bool(x)) for c, m, x in backtest.itertuples(index=False))
+    # calibration: the production method's ten deciles at every cut date
+    assert len(dom.with_class("decile-row")) == 2 * 10
+
+
+def test_predictions_of_other_data_are_left_out_with_a_banner(sample_build, tmp_path):
+    warehouse = _with_predictions(sample_build, tmp_path, shift_days=7)
+    text = report.build_report(warehouse, tmp_path / "r.html").read_text()
+    assert "value predictions" in _element_text(text, "trust-banner")
+    assert "make run" in _element_text(text, "contact-unavailable")
+    assert "top-customer" not in text and "tier-row" not in text
+
+
+def test_refit_due_puts_a_banner_at_the_top(sample_build):
+    data = report.load_report_data(sample_build.warehouse)
+    data.refresh.refit_check = data.refresh.refit_check | {
+        "is_refit_due": True,
+        "verdict": "refit due: <i>drift</i>",
+    }
+    text = report.render_html(data)
+    banner = _element_text(text, "trust-banner").strip()
+    assert banner.startswith("The model does not fit this data")
+    assert "refit due: <i>drift</i>" in banner
+    assert "<i>drift</i>" not in text
+    assert text.index('id="trust-banner"') < text.index('id="sizes-section"')
+
+
+def test_report_with_predictions_renders_in_chromium(
+    predictions_build, chromium_binary
+):
+    _, out = predictions_build
+    seen = report.check_report(out)
+    assert seen.errors == [], seen.errors
+    assert seen.ok
+    assert len(Elements(seen.dom).with_class("top-customer")) == 20
