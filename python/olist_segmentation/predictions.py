@@ -277,7 +277,7 @@ def fit_logistic(
 
 def logistic_scores(parameters: pd.DataFrame, features: pd.DataFrame) -> np.ndarray:
     """Score ``features`` with stored regression rows (as the SQL does)."""
-    rows = parameters[parameters["parameter"] != "intercept"]
+    rows = parameters[parameters["scale"].notna()]
     names = list(rows["parameter"])
     fills = pd.Series(list(rows["fill_value"]), index=names)
     x, _ = _design(features, names, fills)

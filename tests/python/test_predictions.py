@@ -1,0 +1,72 @@
+"""customer_predictions and the purchase-score backtest on the sample build."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from olist_segmentation import predictions
+
+
+def test_one_prediction_per_customer(sample_build):
+    counts = sample_build.query(
+        """
+        select
+            (select count(*) from customer_rfm) as rfm,
+            (select count(*) from customer_predictions) as predicted,
+            (select count(*) from customer_predictions as p
+             inner join customer_rfm as r using (customer_unique_id)) as matched
+        """
+    ).iloc[0]
+    assert counts["rfm"] == counts["predicted"] == counts["matched"] > 0
+
+
+def test_sql_scores_equal_the_python_formula(sample_build):
+    parameters = sample_build.query("select * from prediction_model_parameters")
+    latest = parameters["prediction_model_version"].max()
+    parameters = parameters[parameters["prediction_model_version"] == latest]
+    scored = sample_build.query(
+        """
+        select f.*, p.purchase_probability
+        from customer_predictions as p
+        inner join intermediate.int_customer_features as f using (customer_unique_id)
+        order by customer_unique_id
+        """
+    )
+    expected = predictions.logistic_scores(parameters, scored)
+    np.testing.assert_allclose(scored["purchase_probability"], expected, rtol=1e-9)
+
+
+def test_value_tiers_follow_expected_revenue(sample_build):
+    tiers = sample_build.query(
+        """
+        select value_tier, count(*) as n, min(expected_revenue) as low,
+               max(expected_revenue) as high
+        from customer_predictions group by value_tier
+        """
+    ).set_index("value_tier")
+    total = tiers["n"].sum()
+    assert tiers.loc["high", "n"] == int(np.ceil(total * 0.1))
+    assert tiers.loc["high", "low"] >= tiers.loc["medium", "high"]
+    assert tiers.loc["medium", "low"] >= tiers.loc["low", "high"]
+
+
+def test_backtest_arithmetic_matches_sklearn(sample_build):
+    scores = sample_build.query("select * from prediction_backtest_scores")
+    backtest = sample_build.query("select * from prediction_backtest")
+    assert set(backtest["method"]) == set(predictions.METHODS)
+    for row in backtest.itertuples():
+        s = scores[
+            (scores["cut_date"] == row.cut_date) & (scores["method"] == row.method)
+        ]
+        y = s["is_buyer"].to_numpy()
+        assert row.customers == len(s)
+        assert row.buyers == y.sum()
+        assert abs(row.base_rate - y.mean()) < 1e-12
+        assert abs(row.auc - roc_auc_score(y, s["purchase_score"])) < 1e-9
+    deciles = sample_build.query(
+        "select cut_date, method, sum(customers) as n, sum(observed_buyers) as b "
+        "from prediction_backtest_deciles group by 1, 2"
+    ).merge(backtest, on=["cut_date", "method"])
+    assert (deciles["n"] == deciles["customers"]).all()
+    assert (deciles["b"] == deciles["buyers"]).all()
