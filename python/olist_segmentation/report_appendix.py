@@ -14,9 +14,21 @@ from olist_segmentation.report_format import (
     _td,
     _yes_no,
 )
+from olist_segmentation.report_trust import lift_is_current
 
 
-def _lift_table(rows: list[dict], title: str) -> str:
+def _now(row: dict, names: dict[str, tuple[str, float]]) -> str:
+    """Today's segment most of a backtest segment is in, when it is another."""
+    now = names.get(str(row["segment_name"]))
+    if now is None or now[0] == str(row["segment_name"]):
+        return ""
+    return f"<br><small>now mostly {_e(now[0])} ({_e(_pct(now[1], 0))})</small>"
+
+
+def _lift_table(
+    rows: list[dict], title: str, names: dict[str, tuple[str, float]] | None = None
+) -> str:
+    names = names or {}
     top = max([float(r["purchase_rate_lift"] or 0) for r in rows] + [1.0])
     body = []
     for r in rows:
@@ -31,7 +43,7 @@ def _lift_table(rows: list[dict], title: str) -> str:
         body.append(
             f'<tr class="lift-row" data-segmentation="{_e(r["segmentation"])}" '
             f'data-segment="{_e(r["segment_name"])}">'
-            f'<td class="text">{_e(r["segment_name"])}</td>'
+            f'<td class="text">{_e(r["segment_name"])}{_now(r, names)}</td>'
             f'<td title="{_e(_pct(r["customer_share"]))} of customers">'
             f"{_int(r['customers'])}</td>"
             f'<td title="{_e(_int(r["buyers"]))} buyers">'
@@ -77,6 +89,16 @@ def _lift_section(data: ReportData) -> str:
     blocks = []
     rows = records(data.lift)
     keys = sorted({(str(r["as_of_date"]), int(r["horizon_days"])) for r in rows})
+    stale = [(a, h) for a, h in keys if not lift_is_current(data.as_of_date, a, h)]
+    keys = [k for k in keys if k not in stale]
+    if stale:
+        blocks.append(
+            '<p class="note" id="lift-stale">Left out: the backtest at '
+            f"{_e(', '.join(f'T = {a} ({h} days)' for a, h in stale))}, which "
+            f"does not end at this page's as-of date {_e(data.as_of_date)} (not "
+            "this data). Run <code>make drift</code>, then write this report "
+            "again.</p>"
+        )
     for as_of, horizon in keys:
         group = [
             r
@@ -86,9 +108,9 @@ def _lift_section(data: ReportData) -> str:
         behavioural = [r for r in group if r["segmentation"] == "behavioural"]
         rfm = [r for r in group if r["segmentation"] == "rfm"]
         other = [r for r in group if r["segmentation"] not in ("behavioural", "rfm")]
-        tables = _lift_table(behavioural, "Behavioural segments") + _lift_table(
-            rfm, "RFM segments"
-        )
+        tables = _lift_table(
+            behavioural, "Behavioural segments", data.lift_names
+        ) + _lift_table(rfm, "RFM segments")
         if other:
             tables += _lift_table(other, "Other segmentations")
         best = []

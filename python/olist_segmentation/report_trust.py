@@ -100,6 +100,24 @@ def assess(data: ReportData) -> Trust:
             f"The model was trained on data as of {trained}, after this page's "
             f"as-of date {data.as_of_date}."
         )
+    if data.lift is not None and not data.lift.empty:
+        blocks = sorted(
+            {
+                (str(a)[:10], int(h))
+                for a, h in zip(
+                    data.lift["as_of_date"], data.lift["horizon_days"], strict=True
+                )
+            }
+        )
+        stale = [b for b in blocks if not lift_is_current(data.as_of_date, *b)]
+        if stale:
+            problems.append(
+                "The lift backtest at "
+                + ", ".join(f"T = {a} ({h} days)" for a, h in stale)
+                + f" does not end at this page's as-of date {data.as_of_date}, "
+                f"so it is left out. Run {DRIFT_COMMAND}, then write this "
+                "report again."
+            )
     predictions = data.predictions
     predictions_current = predictions.present and (
         predictions.as_of_dates == (data.as_of_date,)

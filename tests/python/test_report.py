@@ -673,3 +673,15 @@ def test_report_with_predictions_renders_in_chromium(
     assert seen.errors == [], seen.errors
     assert seen.ok
     assert len(Elements(seen.dom).with_class("top-customer")) == 20
+
+
+def test_lift_backtest_of_other_data_is_left_out_with_a_banner(sample_build):
+    data = report.load_report_data(sample_build.warehouse)
+    if data.lift is None or data.lift.empty:
+        pytest.skip("this build has no lift backtest")
+    assert 'id="lift-stale"' not in report.render_html(data)
+    data.lift["as_of_date"] = "2017-01-02"
+    text = report.render_html(data)
+    assert "The lift backtest at T = 2017-01-02" in _element_text(text, "trust-banner")
+    assert "make drift" in _element_text(text, "lift-stale")
+    assert "lift-row" not in text
