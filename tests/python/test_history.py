@@ -129,7 +129,7 @@ def test_report_shows_the_migration_matrix(
     later = two_dates[1]
     data = report.load_report_data(later.warehouse)
     html = report.render_html(data)
-    assert '<section id="moves"><h2>6. How customers moved</h2>' in html
+    assert '<section id="moves"><h2>6. How customers moved between groups</h2>' in html
     assert f"Where the customers of {EARLY} are as of {LATER}" in html
     behavioural = later.query(
         "select * from main.segment_migration where segmentation = 'behavioural'"
