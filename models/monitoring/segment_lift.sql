@@ -2,6 +2,8 @@
 -- date (lift_horizon_days before the as-of date), by the behavioural model
 -- fitted on that past only and by the RFM grid; each segment's purchases
 -- and revenue in the following window are compared with everyone's.
+-- Behavioural segments carry the production model's names (matched, not
+-- renamed); matches_production is false for a past-only cluster.
 -- Lift 2 = twice the average purchase rate (or revenue per customer).
 with
 
@@ -57,6 +59,7 @@ assigned as (
         'behavioural' as segmentation,
         segment_id as segment_order,
         segment_name,
+        matches_production,
         customer_unique_id
     from behavioural
 
@@ -66,6 +69,7 @@ assigned as (
         'rfm' as segmentation,
         rfm_segments.segment_order,
         rfm.rfm_segment as segment_name,
+        true as matches_production,
         rfm.customer_unique_id
     from rfm
     inner join rfm_segments on rfm.rfm_segment = rfm_segments.segment_name
@@ -78,6 +82,7 @@ outcomes as (
         assigned.segmentation,
         assigned.segment_order,
         assigned.segment_name,
+        assigned.matches_production,
         assigned.customer_unique_id,
         case when future_orders.customer_unique_id is null then 0 else 1 end
             as is_buyer,
@@ -106,11 +111,12 @@ per_segment as (
         segmentation,
         segment_order,
         segment_name,
+        matches_production,
         count(*) as customers,
         sum(is_buyer) as buyers,
         sum(revenue) as revenue
     from outcomes
-    group by segmentation, segment_order, segment_name
+    group by segmentation, segment_order, segment_name, matches_production
 
 ),
 
@@ -122,6 +128,7 @@ final as (
         per_segment.segmentation,
         per_segment.segment_order,
         per_segment.segment_name,
+        per_segment.matches_production,
         per_segment.customers,
         per_segment.customers * 1.0 / overall.customers as customer_share,
         per_segment.buyers,

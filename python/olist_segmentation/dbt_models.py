@@ -336,23 +336,42 @@ def segment_ids_of(
 
 
 def backtest_assignments(
-    features: pd.DataFrame, selection: pd.DataFrame
+    features: pd.DataFrame,
+    selection: pd.DataFrame,
+    centres: pd.DataFrame | None = None,
+    transforms: pd.DataFrame | None = None,
+    definitions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Segments of customers as of a past date, for the lift table.
 
     The chosen candidate (same algorithm, number of segments and settings)
     is fitted on the features as of the past date only, so nothing after
     that date leaks into the segments whose future purchases are measured.
+    The past clusters are then matched to the production model's segments
+    (:func:`segmentation.match_segments`, as a refit is) and carry their ids
+    and names (overrides included), so the backtest and production speak of
+    the same segments. A past cluster that matches none keeps a name of its
+    own, marked "(past only)".
+
+    Args:
+        features: ``int_customer_features_lift``, the features as of the
+            past date.
+        selection: Every row of ``segment_model_selection``.
+        centres: Every row of ``segment_model_centres``.
+        transforms: Every row of ``segment_model_transforms``.
+        definitions: Every row of ``segment_definitions`` (the public names).
 
     Returns:
-        customer_unique_id, segment_id (by descending size) and segment_name;
-        no rows when no customer had bought before the past date.
+        customer_unique_id, segment_id (the production id when matched),
+        segment_name and matches_production; no rows when too few customers
+        had bought before the past date.
     """
     _import_fitting_code()
     from olist_segmentation import segmentation as seg  # noqa: PLC0415
 
-    columns = ["customer_unique_id", "segment_id", "segment_name"]
+    columns = ["customer_unique_id", "segment_id", "segment_name", "matches_production"]
     chosen = mt.chosen_candidate(selection)
+    version = int(chosen["model_version"])
     config = seg.SegmentConfig.from_json(chosen["settings"])
     if len(features) < 10 * int(chosen["n_segments"]):
         _log(f"lift: only {len(features)} customers before the past date: no lift")
@@ -361,6 +380,7 @@ def backtest_assignments(
                 "customer_unique_id": pd.Series(dtype="object"),
                 "segment_id": pd.Series(dtype="int64"),
                 "segment_name": pd.Series(dtype="object"),
+                "matches_production": pd.Series(dtype="bool"),
             }
         )
     pipeline = seg.fit_pipeline(
@@ -369,22 +389,53 @@ def backtest_assignments(
     x = seg.feature_matrix(features, config)
     labels = pipeline.predict(x)
     k = int(chosen["n_segments"])
-    ids = seg.initial_segment_ids(labels, k)
+    production: dict[int, str] = {}
+    if centres is not None and transforms is not None and definitions is not None:
+        current = definitions[definitions["model_version"] == version]
+        production = {
+            int(row.segment_id): str(row.segment_name) for row in current.itertuples()
+        }
+    if production:
+        assert centres is not None and transforms is not None
+        ids = seg.match_segments(
+            seg.cluster_parameters(pipeline)[0],
+            seg.transforms_frame(pipeline, config, version + 1),
+            labels,
+            centres[centres["model_version"] == version],
+            transforms[transforms["model_version"] == version],
+            config.match_max_distance,
+            next_id=max(production) + 1,
+        )
+    else:
+        ids = seg.initial_segment_ids(labels, k)
     segment_ids = np.array([ids[label] for label in labels])
-    centres = seg.cluster_parameters(pipeline)[0]
     z_centres = pd.DataFrame(
-        centres, columns=list(config.features), index=[ids[i] for i in range(k)]
+        seg.cluster_parameters(pipeline)[0],
+        columns=list(config.features),
+        index=[ids[i] for i in range(k)],
     ).sort_index()
-    definitions = _define(features, config, segment_ids, z_centres)
-    names = {d.segment_id: d.segment_name for d in definitions}
+    kept = {i: production[i] for i in ids.values() if i in production}
+    defined = _define(features, config, segment_ids, z_centres, kept)
+    names = {
+        d.segment_id: (
+            d.segment_name
+            if d.segment_id in kept or not production
+            else f"{d.segment_name} (past only)"
+        )
+        for d in defined
+    }
     frame = pd.DataFrame(
         {
             "customer_unique_id": features["customer_unique_id"].to_numpy(),
             "segment_id": segment_ids.astype("int64"),
             "segment_name": [names[i] for i in segment_ids],
+            "matches_production": [bool(i in kept) for i in segment_ids],
         }
     )
-    _log(f"lift: {k} segments fitted on {len(frame):,} customers as of the past date")
+    _log(
+        f"lift: {k} segments fitted on {len(frame):,} customers as of the past "
+        f"date; {len(kept)} of them match a segment of model version {version}"
+    )
     return frame[columns]
 
 

@@ -182,6 +182,27 @@ def test_lift_compares_behavioural_and_rfm_segments(sample_build: Build) -> None
         assert revenue == pytest.approx(1.0)
 
 
+def test_lift_segments_carry_the_production_names(sample_build: Build) -> None:
+    lift = sample_build.query(
+        "select segment_order, segment_name, matches_production "
+        "from main.segment_lift where segmentation = 'behavioural'"
+    )
+    production = sample_build.query(
+        "select segment_id, segment_name from main.segment_definitions "
+        "where model_version = (select max(model_version) "
+        "from main.segment_definitions)"
+    )
+    names = dict(zip(production["segment_id"], production["segment_name"], strict=True))
+    matched = lift[lift["matches_production"]]
+    # the planted types are found at both dates, so most past clusters match
+    assert len(matched) >= len(lift) - 1 > 0
+    for row in matched.itertuples():
+        assert names[row.segment_order] == row.segment_name
+    for row in lift[~lift["matches_production"]].itertuples():
+        assert row.segment_name.endswith("(past only)")
+        assert row.segment_order not in names
+
+
 def test_rebuild_gives_identical_segment_tables(
     sample_build: Build, tmp_path: Path
 ) -> None:
