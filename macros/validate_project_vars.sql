@@ -155,6 +155,75 @@
         ) -%}
     {%- endif -%}
 
+    {%- set horizon = var('prediction_horizon_days') -%}
+    {%- if horizon is not number or horizon != horizon | int or horizon < 1 -%}
+        {%- do errors.append(
+            "var prediction_horizon_days must be a whole number of days >= 1, "
+            ~ "e.g. 90, got '" ~ horizon ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set features = var('prediction_features') -%}
+    {%- if features is string or features is not iterable
+        or features | length == 0 -%}
+        {%- set unknown = [features | string] -%}
+    {%- else -%}
+        {%- set unknown = features | reject('in', known) | list -%}
+    {%- endif -%}
+    {%- if unknown -%}
+        {%- do errors.append(
+            "var prediction_features must be a non-empty list of columns of "
+            ~ "int_customer_features listed in segment_feature_columns() ("
+            ~ (known | join(', ')) ~ "), got '" ~ (unknown | join("', '"))
+            ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set sample_size = var('prediction_fit_sample_size') -%}
+    {%- if sample_size is not number or sample_size != sample_size | int
+        or sample_size < 1000 -%}
+        {%- do errors.append(
+            "var prediction_fit_sample_size must be a whole number of "
+            ~ "customers >= 1000, e.g. 200000, got '" ~ sample_size ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set shares = var('prediction_value_tier_shares') -%}
+    {%- if shares is string or shares is not iterable or shares | length != 2
+        or shares | select('number') | list | length != 2
+        or not 0 < shares[0] < shares[1] < 1 -%}
+        {%- do errors.append(
+            "var prediction_value_tier_shares must be two increasing shares "
+            ~ "in (0, 1): the top share of customers that is 'high' and the "
+            ~ "share down to which they are 'medium', e.g. [0.1, 0.4], got '"
+            ~ shares ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- set cut_dates = var('prediction_backtest_cut_dates') -%}
+    {%- set bad_dates = [] -%}
+    {%- if cut_dates is string or cut_dates is not iterable
+        or cut_dates | length == 0 -%}
+        {%- do bad_dates.append(cut_dates | string) -%}
+    {%- else -%}
+        {%- for cut_date in cut_dates -%}
+            {%- if not is_calendar_date(cut_date | string) -%}
+                {%- do bad_dates.append(cut_date | string) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if bad_dates -%}
+        {%- do errors.append(
+            "var prediction_backtest_cut_dates must be a non-empty list of "
+            ~ "dates YYYY-MM-DD, e.g. ['2018-03-01', '2018-06-06'], got '"
+            ~ (bad_dates | join("', '")) ~ "'"
+        ) -%}
+    {%- endif -%}
+    {%- for name in ['prediction_target_top_decile_lift',
+        'prediction_target_revenue_share', 'prediction_target_auc'] -%}
+        {%- if var(name) is not number or var(name) <= 0 -%}
+            {%- do errors.append(
+                "var " ~ name ~ " must be a number > 0, got '" ~ var(name) ~ "'"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
     {%- set earliest = var('olist_earliest_plausible_date') | string -%}
     {%- if not is_calendar_date(earliest) -%}
         {%- do errors.append(

@@ -112,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd = commands.add_parser(
         "export",
         help="write a customer list for a campaign (CSV and Parquet): segments, "
-        "actions, city, state, last purchase",
+        "actions, predicted value, city, state, last purchase; highest expected "
+        "revenue first",
     )
     export_cmd.add_argument("--warehouse", type=Path, help="DuckDB file")
     export_cmd.add_argument(
@@ -123,6 +124,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     export_cmd.add_argument(
         "--state", nargs="+", metavar="UF", help="customer state(s), e.g. SP RJ"
+    )
+    export_cmd.add_argument(
+        "--value-tier",
+        nargs="+",
+        metavar="TIER",
+        help="predicted value tier(s): high (top 10%% by expected revenue), "
+        "medium, low",
     )
     export_cmd.add_argument(
         "--out",
@@ -291,6 +299,7 @@ def _export(args: argparse.Namespace) -> int:
         "segments": args.segment or [],
         "rfm_segments": args.rfm_segment or [],
         "states": args.state or [],
+        "value_tiers": args.value_tier or [],
     }
     out = args.out or export.default_folder(
         Path("reports") / report.EXPORTS_FOLDER, filters

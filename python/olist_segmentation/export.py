@@ -2,9 +2,11 @@
 
 ``olist-seg export`` reads the served warehouse (read-only) and writes one
 folder with ``customers.csv``, ``customers.parquet`` and ``export.json``
-(what was selected, from which build). Filters are bound as query
-parameters and checked against the values the warehouse holds, so a typo
-gets the list of valid values instead of an empty file.
+(what was selected, from which build). Rows come in the order to contact
+customers: highest expected revenue first (``customer_predictions``).
+Filters are bound as query parameters and checked against the values the
+warehouse holds, so a typo gets the list of valid values instead of an
+empty file.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ select
     rfm.recency_days,
     rfm.frequency as orders,
     rfm.monetary as spend_brl,
+    predictions.value_tier,
+    predictions.value_rank,
+    predictions.purchase_probability,
+    predictions.expected_purchases,
+    predictions.expected_order_value,
+    predictions.expected_revenue,
+    predictions.horizon_days as prediction_horizon_days,
+    predictions.prediction_model_version,
     segments.as_of_date,
     segments.model_version
 from main.customer_segments as segments
@@ -46,12 +56,17 @@ left join main.segment_definitions as definitions
     and segments.segment_id = definitions.segment_id
 left join main.rfm_segment_summary as rfm_summary
     on rfm.rfm_segment = rfm_summary.rfm_segment
+left join main.customer_predictions as predictions
+    on segments.customer_unique_id = predictions.customer_unique_id
 """
+#: Whom to contact first: highest expected revenue (value_rank 1) first.
+EXPORT_ORDER = " order by value_rank nulls last, customer_unique_id"
 #: Filter option -> (column of the export, what the user calls it).
 FILTERS = {
     "segments": ("behavioural_segment", "--segment"),
     "rfm_segments": ("rfm_segment", "--rfm-segment"),
     "states": ("state", "--state"),
+    "value_tiers": ("value_tier", "--value-tier"),
 }
 
 
@@ -88,6 +103,7 @@ def export_customers(
     segments: list[str] | None = None,
     rfm_segments: list[str] | None = None,
     states: list[str] | None = None,
+    value_tiers: list[str] | None = None,
 ) -> ExportResult:
     """Write the customers matching every given filter to ``out``.
 
@@ -97,6 +113,7 @@ def export_customers(
         segments: Behavioural segment names to keep (any of them).
         rfm_segments: RFM segment names to keep.
         states: Customer states (two letters, e.g. SP) to keep.
+        value_tiers: Predicted value tiers (high, medium, low) to keep.
 
     Returns:
         The folder, the number of customers and the files written.
@@ -106,11 +123,16 @@ def export_customers(
             lists the valid ones), or the folder cannot be written.
         WarehouseError: The warehouse is missing, locked or not built.
     """
-    filters = {"segments": segments, "rfm_segments": rfm_segments, "states": states}
+    filters = {
+        "segments": segments,
+        "rfm_segments": rfm_segments,
+        "states": states,
+        "value_tiers": value_tiers,
+    }
     path, con = connect(warehouse)
     try:
         try:
-            frame = con.execute(EXPORT_SQL + " order by customer_unique_id").df()
+            frame = con.execute(EXPORT_SQL + EXPORT_ORDER).df()
         except duckdb.CatalogException as error:
             raise ExportError(
                 f"{path} lacks the segment tables ({error}). Run `make run` first."
@@ -151,7 +173,11 @@ def export_customers(
         try:
             con.register("selected", selected)
             target = "'" + str(files[1]).replace("'", "''") + "'"
-            con.execute(f"copy selected to {target} (format parquet)")
+            # A scan of a pandas frame may run in parallel: order explicitly.
+            con.execute(
+                f"copy (select * from selected{EXPORT_ORDER}) to {target} "
+                "(format parquet)"
+            )
         finally:
             con.close()
         files[2].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -132,3 +132,32 @@ def test_bad_vars_are_named_before_anything_is_built(
     assert "var as_of_date must be a date YYYY-MM-DD or null, got 'yesterday'" in output
     assert "var rfm_frequency_thresholds must list 4 increasing" in output
     assert "START sql table model" not in output
+
+
+def test_bad_prediction_vars_are_named_before_anything_is_built(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    result = run_dbt(
+        ["build"],
+        sample_dir,
+        tmp_path / "w.duckdb",
+        {
+            "prediction_value_tier_shares": [0.4, 0.1],
+            "prediction_backtest_cut_dates": ["2018-02-30"],
+            "prediction_features": ["recency_days", "shoe_size"],
+            "prediction_horizon_days": 0,
+        },
+        capture=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "var prediction_value_tier_shares must be two increasing shares" in output
+    assert "got '[0.4, 0.1]'" in output
+    assert (
+        "var prediction_backtest_cut_dates must be a non-empty list of dates "
+        "YYYY-MM-DD, e.g. ['2018-03-01', '2018-06-06'], got '2018-02-30'"
+    ) in output
+    assert "var prediction_features must be a non-empty list" in output
+    assert "got 'shoe_size'" in output
+    assert "var prediction_horizon_days must be a whole number of days >= 1" in output
+    assert "START sql table model" not in output

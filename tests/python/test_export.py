@@ -27,6 +27,14 @@ COLUMNS = [
     "recency_days",
     "orders",
     "spend_brl",
+    "value_tier",
+    "value_rank",
+    "purchase_probability",
+    "expected_purchases",
+    "expected_order_value",
+    "expected_revenue",
+    "prediction_horizon_days",
+    "prediction_model_version",
     "as_of_date",
     "model_version",
 ]
@@ -42,15 +50,17 @@ def test_export_of_everyone_has_every_customer_once(
     result = export.export_customers(tmp_path / "all", sample_build.warehouse)
     csv = _read_csv(tmp_path / "all" / "customers.csv")
     parquet = duckdb.execute(
-        "select * from read_parquet($p) order by customer_unique_id",
+        "select * from read_parquet($p)",
         {"p": str(tmp_path / "all" / "customers.parquet")},
     ).df()
     truth = sample_build.query(
         "select s.customer_unique_id, s.segment_name, r.rfm_segment, c.state, "
-        "r.last_purchase_date::varchar as last_purchase_date "
+        "r.last_purchase_date::varchar as last_purchase_date, p.value_tier, "
+        "p.expected_revenue "
         "from main.customer_segments s join main.customer_rfm r using "
         "(customer_unique_id) join main.customers c using (customer_unique_id) "
-        "order by 1"
+        "join main.customer_predictions p using (customer_unique_id) "
+        "order by p.value_rank, 1"
     )
     assert list(csv.columns) == COLUMNS and list(parquet.columns) == COLUMNS
     assert result.rows == len(csv) == len(parquet) == len(truth)
@@ -59,6 +69,13 @@ def test_export_of_everyone_has_every_customer_once(
     assert csv["behavioural_segment"].tolist() == truth["segment_name"].tolist()
     assert csv["rfm_segment"].tolist() == truth["rfm_segment"].tolist()
     assert csv["last_purchase_date"].tolist() == truth["last_purchase_date"].tolist()
+    assert csv["value_tier"].tolist() == truth["value_tier"].tolist()
+    # whom to contact first: highest expected revenue first
+    assert csv["expected_revenue"].to_numpy() == pytest.approx(
+        truth["expected_revenue"].to_numpy()
+    )
+    assert csv["expected_revenue"].is_monotonic_decreasing
+    assert csv["value_rank"].tolist() == list(range(1, len(csv) + 1))
     assert parquet["customer_unique_id"].tolist() == csv["customer_unique_id"].tolist()
     assert (csv["behavioural_action"] != "").all() and (csv["rfm_action"] != "").all()
     manifest = json.loads((tmp_path / "all" / "export.json").read_text())
@@ -85,6 +102,27 @@ def test_filters_combine_and_ignore_case(sample_build: Build, tmp_path: Path) ->
     assert set(csv["behavioural_segment"]) == {top.segment_name}
     assert set(csv["state"]) == {top.state}
     assert out.name.startswith("segment-") and "_state-" in out.name
+
+
+def test_value_tier_keeps_the_predicted_top_customers(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    truth = sample_build.query(
+        "select customer_unique_id from main.customer_predictions "
+        "where value_tier = 'high' order by value_rank"
+    )
+    everyone = sample_build.query("select count(*) as n from main.customer_predictions")
+    result = export.export_customers(
+        tmp_path / "high", sample_build.warehouse, value_tiers=["HIGH"]
+    )
+    csv = _read_csv(tmp_path / "high" / "customers.csv")
+    assert result.rows == len(csv) == len(truth) > 0
+    assert csv["customer_unique_id"].tolist() == truth["customer_unique_id"].tolist()
+    assert set(csv["value_tier"]) == {"high"}
+    # the top 10% by expected revenue (var prediction_value_tier_shares)
+    assert len(csv) == pytest.approx(0.1 * everyone["n"][0], abs=1)
+    manifest = json.loads((tmp_path / "high" / "export.json").read_text())
+    assert manifest["filters"] == {"--value-tier": ["high"]}
 
 
 def test_an_unknown_segment_lists_the_valid_ones_and_writes_nothing(
@@ -134,7 +172,7 @@ def test_the_report_links_the_exports_of_its_build(
     assert f"rfm-segment: {rfm}" in html
 
 
-@pytest.mark.parametrize("option", ["--rfm-segment", "--state"])
+@pytest.mark.parametrize("option", ["--rfm-segment", "--state", "--value-tier"])
 def test_unknown_rfm_segment_or_state_is_named(
     option: str, sample_build: Build, tmp_path: Path
 ) -> None:
@@ -142,5 +180,11 @@ def test_unknown_rfm_segment_or_state_is_named(
         export.export_customers(
             tmp_path / "x",
             sample_build.warehouse,
-            **{"rfm_segments" if option == "--rfm-segment" else "states": ["Nowhere"]},
+            **{
+                {
+                    "--rfm-segment": "rfm_segments",
+                    "--state": "states",
+                    "--value-tier": "value_tiers",
+                }[option]: ["Nowhere"]
+            },
         )
