@@ -578,27 +578,21 @@ def test_trust_line_names_the_model_data_and_refit(sample_build, report_html):
     assert positions == sorted(positions)
 
 
-def test_without_predictions_the_contact_section_says_make_run(
-    sample_build, report_html
-):
-    present = sample_build.query(
-        "select table_name from information_schema.tables "
-        "where table_schema = 'main' and table_name = 'customer_predictions'"
-    )
-    if not present.empty:
-        pytest.skip("this build has customer_predictions")
-    text = report_html.read_text(encoding="utf-8")
+def test_without_predictions_the_contact_section_says_make_run(sample_build, tmp_path):
+    warehouse = tmp_path / "olist.duckdb"
+    shutil.copy(sample_build.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    for name in PREDICTION_TABLES:
+        con.execute(f"drop table if exists main.{name}")
+        con.execute(f"drop view if exists main.{name}")
+    con.close()
+    text = report.build_report(warehouse, tmp_path / "r.html").read_text()
     assert "make run" in _element_text(text, "contact-unavailable")
-    assert "top-customer" not in text
+    assert "top-customer" not in text and "tier-row" not in text
 
 
-def test_contact_section_agrees_with_the_warehouse(predictions_build):
-    warehouse, out = predictions_build
-    text = out.read_text(encoding="utf-8")
-    dom = Elements(text)
-    assert 'id="trust-banner"' not in text or "value predictions" not in (
-        _element_text(text, "trust-banner")
-    )
+def _assert_contact_section_matches(warehouse: Path, dom: Elements) -> None:
+    """Tiers, the segment x tier grid and the top 20 equal the warehouse's."""
     tiers = _query(
         warehouse,
         "select value_tier, count(*) as n, sum(expected_revenue) as revenue "
@@ -630,6 +624,27 @@ def test_contact_section_agrees_with_the_warehouse(predictions_build):
     listed = dom.with_class("top-customer")
     assert [r["data-customer"] for r in listed] == list(top["customer_unique_id"])
     assert [int(r["data-rank"]) for r in listed] == list(range(1, 21))
+
+
+def test_contact_section_of_the_build_agrees_with_its_predictions(
+    sample_build, report_html
+):
+    """The real build's own customer_predictions, not a made-up copy."""
+    text = report_html.read_text(encoding="utf-8")
+    assert 'id="trust-banner"' not in text or "value predictions" not in (
+        _element_text(text, "trust-banner")
+    )
+    _assert_contact_section_matches(sample_build.warehouse, Elements(text))
+
+
+def test_contact_section_agrees_with_the_warehouse(predictions_build):
+    warehouse, out = predictions_build
+    text = out.read_text(encoding="utf-8")
+    dom = Elements(text)
+    assert 'id="trust-banner"' not in text or "value predictions" not in (
+        _element_text(text, "trust-banner")
+    )
+    _assert_contact_section_matches(warehouse, dom)
     backtest = _query(
         warehouse,
         "select cast(cut_date as varchar) as c, method, meets_targets "
