@@ -168,7 +168,8 @@ def fit_beta_geo(x: np.ndarray, t_x: np.ndarray, t: np.ndarray) -> BetaGeo:
     """Fit BG/NBD (PyMC-Marketing, MAP, flat priors = maximum likelihood).
 
     Args:
-        x: Repeat purchases (orders - 1).
+        x: Repeat purchase days (distinct days with a purchase - 1; several
+            orders on one day are one purchase, else the fit degenerates).
         t_x: Weeks from the first to the latest purchase.
         t: Weeks from the first purchase to the cut date.
     """
@@ -434,11 +435,13 @@ def backtest_scores(
         progress(f"{row.cut_date}: logistic regression on {len(train):,} customers")
 
         sample = cut.loc[_hash_order(cut["customer_unique_id"])[:fit_sample_size]]
-        x = sample["frequency"].to_numpy(dtype=float) - 1
+        # Repeat purchase *days*: orders placed the same day are one purchase
+        # to BG/NBD (as lifetimes' summary_data_from_transaction_data counts).
+        x = sample["purchase_days"].to_numpy(dtype=float) - 1
         t_x = _weeks(sample["tenure_days"] - sample["recency_days"])
         t_all = _weeks(sample["tenure_days"])
         bg = fit_beta_geo(x, t_x, t_all)
-        cx = cut["frequency"].to_numpy(dtype=float) - 1
+        cx = cut["purchase_days"].to_numpy(dtype=float) - 1
         bg_prob, bg_expected = beta_geo_scores(
             bg,
             cx,

@@ -624,6 +624,18 @@ def _assert_contact_section_matches(warehouse: Path, dom: Elements) -> None:
     listed = dom.with_class("top-customer")
     assert [r["data-customer"] for r in listed] == list(top["customer_unique_id"])
     assert [int(r["data-rank"]) for r in listed] == list(range(1, 21))
+    verdicts = _query(
+        warehouse,
+        "select cast(cast(cut_date as date) as varchar) as c, "
+        "cast(top_decile_lift < target_top_decile_lift as int) "
+        "+ cast(top_decile_revenue_share < target_revenue_share as int) "
+        "+ cast(auc < target_auc as int) as missed "
+        "from main.prediction_backtest where is_production_method",
+    )
+    assert sorted(
+        (v["data-cut-date"], int(v["data-missed"]))
+        for v in dom.with_class("backtest-verdict")
+    ) == sorted((c, int(m)) for c, m in verdicts.itertuples(index=False))
 
 
 def test_contact_section_of_the_build_agrees_with_its_predictions(
