@@ -20,7 +20,7 @@ REPORT_DIR ?= reports
 
 .DEFAULT_GOAL := help
 .PHONY: help install data run build summary report screenshot chromium test lint \
-	format benchmark clean stability drift refit
+	format benchmark clean stability drift refit test-postgres
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -89,6 +89,13 @@ chromium:  ## install headless Chromium (Debian package) when none is found
 
 test: install lint chromium  ## lint (ruff, sqlfluff) and run the whole test suite
 	$(BIN)/pytest
+
+# The local PostgreSQL of `make test-postgres` (scripts/postgres-server.sh).
+export OLIST_PG_PORT ?= 54329
+
+test-postgres: install  ## start a local PostgreSQL, build the sample there, compare with DuckDB
+	scripts/postgres-server.sh start
+	$(BIN)/pytest -m postgres tests/python/test_postgres.py
 
 lint: install  ## ruff (PEP 8) on Python, sqlfluff (dbt templater) on SQL
 	$(BIN)/ruff check python tests/python analyses

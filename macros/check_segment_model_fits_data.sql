@@ -17,10 +17,13 @@
         segment_fingerprint_tolerance, for late status changes).
 
     Skipped when the build fits a new version (var segment_refit), when the
-    warehouse has no model yet, and on commands that build nothing.
+    warehouse has no model yet, on commands that build nothing, and in the
+    later phases of a phased build (var segment_fit_checked, set by
+    `olist-seg build --target postgres` after its first phase checked).
 -#}
 {% macro check_segment_model_fits_data() %}
-    {%- if not execute or flags.WHICH not in ['build', 'run'] -%}
+    {%- if not execute or flags.WHICH not in ['build', 'run']
+        or var('segment_fit_checked', false) -%}
         {{ return('select 1 as checked') }}
     {%- endif -%}
     {%- set refit = var('segment_refit') -%}

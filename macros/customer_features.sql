@@ -141,14 +141,14 @@ final as (
         aggregated.last_purchase_date,
 
         -- rfm
-        {{ dbt.datediff(
+        cast({{ dbt.datediff(
             'aggregated.last_purchase_date', 'aggregated.as_of_date', 'day'
-        ) }} as recency_days,
+        ) }} as bigint) as recency_days,
         aggregated.frequency,
         aggregated.monetary,
-        {{ dbt.datediff(
+        cast({{ dbt.datediff(
             'aggregated.first_purchase_date', 'aggregated.as_of_date', 'day'
-        ) }} as tenure_days,
+        ) }} as bigint) as tenure_days,
 
         -- basket and products
         aggregated.monetary / aggregated.frequency as avg_order_value,

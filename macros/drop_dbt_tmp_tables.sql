@@ -5,6 +5,15 @@
     on-run-end hook drops every such table of this database.
 -#}
 {% macro drop_dbt_tmp_tables() %}
+    {{ return(adapter.dispatch('drop_dbt_tmp_tables')()) }}
+{% endmacro %}
+
+{% macro default__drop_dbt_tmp_tables() %}
+    {#- Other adapters clean up their own temporary relations. -#}
+    {{ return('select 1 as dropped') }}
+{% endmacro %}
+
+{% macro duckdb__drop_dbt_tmp_tables() %}
     {%- if not execute -%}
         {{ return('select 1 as dropped') }}
     {%- endif -%}

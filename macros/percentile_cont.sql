@@ -13,6 +13,6 @@
 
 {% macro default__percentile_cont(column, fraction) -%}
     percentile_cont({{ fraction }}) within group (
-        order by cast({{ column }} as double precision)
+        order by cast({{ column }} as {{ type_double() }})
     )
 {%- endmacro %}

@@ -14,18 +14,21 @@
     `dbt run` (it is the project's on-run-start hook); set the var
     `olist_validate_sources: false` to skip it.
 -#}
-{% macro validate_olist_sources() %}
-    {{ return(adapter.dispatch('validate_olist_sources')()) }}
+{% macro validate_olist_sources(force=false) %}
+    {#- force: check outside `dbt build`/`dbt run` too (`olist-seg load`
+        runs it as `dbt run-operation validate_olist_sources --args
+        '{force: true}'` on an in-memory DuckDB before loading PostgreSQL). -#}
+    {{ return(adapter.dispatch('validate_olist_sources')(force)) }}
 {% endmacro %}
 
-{% macro default__validate_olist_sources() %}
+{% macro default__validate_olist_sources(force=false) %}
     {#- Other adapters load raw data their own way: nothing to check here. -#}
     {{ return('select 1 as validated') }}
 {% endmacro %}
 
-{% macro duckdb__validate_olist_sources() %}
+{% macro duckdb__validate_olist_sources(force=false) %}
     {%- if not execute
-        or flags.WHICH not in ['build', 'run']
+        or (not force and flags.WHICH not in ['build', 'run'])
         or not var('olist_validate_sources', true) -%}
         {{ return('select 1 as validated') }}
     {%- endif -%}

@@ -162,50 +162,54 @@ final as (
         aggregated.last_order_at,
         rfm_values.first_purchase_date,
         rfm_values.last_purchase_date,
-        {{ dbt.datediff('rfm_values.first_purchase_date', 'as_of.as_of_date', 'day') }}
-            as tenure_days,
+        cast(
+            {{ dbt.datediff('rfm_values.first_purchase_date', 'as_of.as_of_date', 'day') }}
+            as bigint
+        ) as tenure_days,
         as_of.as_of_date,
 
         -- spend
         coalesce(rfm_values.monetary, 0) as total_spent,
-        rfm_values.monetary / rfm_values.frequency as avg_order_value,
+        {{ ratio('rfm_values.monetary', 'rfm_values.frequency') }} as avg_order_value,
         aggregated.total_items_value,
         aggregated.total_freight_value,
-        aggregated.total_freight_value
-        / nullif(aggregated.total_items_value + aggregated.total_freight_value, 0)
-            as freight_share,
+        {{ ratio(
+            'aggregated.total_freight_value',
+            'aggregated.total_items_value + aggregated.total_freight_value'
+        ) }} as freight_share,
 
         -- basket and products
         cast(aggregated.total_items as bigint) as total_items,
-        aggregated.avg_items_per_order,
+        cast(aggregated.avg_items_per_order as {{ type_double() }}) as avg_items_per_order,
         coalesce(products.distinct_category_count, 0) as distinct_category_count,
         category_orders.main_category as favourite_category,
 
         -- payment habits
-        aggregated.avg_installments,
+        cast(aggregated.avg_installments as {{ type_double() }}) as avg_installments,
         aggregated.max_installments,
-        aggregated.credit_card_value / nullif(rfm_values.monetary, 0)
+        {{ ratio('aggregated.credit_card_value', 'rfm_values.monetary') }}
             as credit_card_share,
-        aggregated.boleto_value / nullif(rfm_values.monetary, 0)
+        {{ ratio('aggregated.boleto_value', 'rfm_values.monetary') }}
             as boleto_share,
-        aggregated.voucher_value / nullif(rfm_values.monetary, 0)
+        {{ ratio('aggregated.voucher_value', 'rfm_values.monetary') }}
             as voucher_share,
-        aggregated.debit_card_value / nullif(rfm_values.monetary, 0)
+        {{ ratio('aggregated.debit_card_value', 'rfm_values.monetary') }}
             as debit_card_share,
 
         -- delivery experience
         cast(aggregated.delivered_order_count as bigint) as delivered_order_count,
-        aggregated.avg_delivery_days,
-        aggregated.avg_delivery_delay_days,
-        aggregated.late_delivery_count
-        / nullif(aggregated.delivered_order_count, 0) as late_delivery_share,
+        cast(aggregated.avg_delivery_days as {{ type_double() }}) as avg_delivery_days,
+        cast(aggregated.avg_delivery_delay_days as {{ type_double() }})
+            as avg_delivery_delay_days,
+        {{ ratio('aggregated.late_delivery_count', 'aggregated.delivered_order_count') }}
+            as late_delivery_share,
 
         -- satisfaction
         cast(aggregated.reviewed_order_count as bigint) as reviewed_order_count,
-        aggregated.avg_review_score,
-        aggregated.min_review_score,
-        aggregated.commented_order_count
-        / nullif(aggregated.reviewed_order_count, 0) as comment_share,
+        cast(aggregated.avg_review_score as {{ type_double() }}) as avg_review_score,
+        cast(aggregated.min_review_score as {{ type_double() }}) as min_review_score,
+        {{ ratio('aggregated.commented_order_count', 'aggregated.reviewed_order_count') }}
+            as comment_share,
 
         -- booleans
         rfm_values.customer_unique_id is not null as has_qualifying_order,

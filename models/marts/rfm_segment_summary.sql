@@ -46,14 +46,15 @@ final as (
         segments.description,
         segments.recommended_action,
         coalesce(aggregated.customers, 0) as customers,
-        coalesce(aggregated.customers, 0) * 1.0
-        / nullif(totals.customers, 0) as customer_share,
+        {{ ratio('coalesce(aggregated.customers, 0)', 'totals.customers') }}
+            as customer_share,
         coalesce(aggregated.revenue, 0) as revenue,
-        coalesce(aggregated.revenue, 0) * 1.0
-        / nullif(totals.revenue, 0) as revenue_share,
-        aggregated.avg_recency_days,
-        aggregated.avg_frequency,
-        aggregated.avg_monetary
+        {{ ratio('coalesce(aggregated.revenue, 0)', 'totals.revenue') }}
+            as revenue_share,
+        cast(aggregated.avg_recency_days as {{ type_double() }})
+            as avg_recency_days,
+        cast(aggregated.avg_frequency as {{ type_double() }}) as avg_frequency,
+        cast(aggregated.avg_monetary as {{ type_double() }}) as avg_monetary
     from segments
     cross join totals
     left join aggregated on segments.segment_name = aggregated.rfm_segment

@@ -100,14 +100,14 @@ scaled as (
                 when t.{{ f }}_log = 1
                     then ln(1 + least(greatest(
                         coalesce(
-                            cast(features.{{ f }} as double precision),
+                            cast(features.{{ f }} as {{ type_double() }}),
                             t.{{ f }}_fill
                         ),
                         t.{{ f }}_lower
                         ), t.{{ f }}_upper))
                 else least(greatest(
                     coalesce(
-                        cast(features.{{ f }} as double precision),
+                        cast(features.{{ f }} as {{ type_double() }}),
                         t.{{ f }}_fill
                     ),
                     t.{{ f }}_lower

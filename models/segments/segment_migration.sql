@@ -93,7 +93,7 @@ select
     flows.from_segment,
     flows.to_segment,
     flows.customers,
-    cast(flows.customers as double precision)
+    cast(flows.customers as {{ type_double() }})
     / sum(flows.customers) over (
         partition by flows.segmentation, flows.from_segment
     ) as share_of_from_segment,

@@ -24,7 +24,7 @@
 {%- set mean_columns = [] %}
 {%- for feature in features %}
     {%- do feature_means.append(
-        'avg(cast(' ~ feature ~ ' as double precision)) as mean_' ~ feature
+        'avg(cast(' ~ feature ~ ' as ' ~ type_double() ~ ')) as mean_' ~ feature
     ) %}
     {%- do mean_columns.append('customer_figures.mean_' ~ feature) %}
 {%- endfor %}

@@ -8,7 +8,8 @@
 {%- set feature_columns = [] %}
 {%- for feature in features %}
     {%- do feature_aggregates.append(
-        'avg(features.' ~ feature ~ ') as mean_' ~ feature ~ ',\n        '
+        'avg(cast(features.' ~ feature ~ ' as ' ~ type_double() ~ ')) as mean_'
+        ~ feature ~ ',\n        '
         ~ percentile_cont('features.' ~ feature, 0.5) ~ ' as median_' ~ feature
     ) %}
     {%- do feature_columns.append(
@@ -76,21 +77,18 @@ final as (
             '^[0-9.]+% of customers[.]',
             cast(
                 cast(
-                    round(
-                        cast(aggregated.customers as double precision)
-                        * 100
-                        / totals.customers,
-                        1
-                    ) as decimal(5, 1)
-                ) as varchar
+                    cast(aggregated.customers as decimal(18, 6))
+                    * 100
+                    / totals.customers as decimal(5, 1)
+                ) as {{ dbt.type_string() }}
             )
             || '% of customers.'
         ) as description,
         definitions.recommended_action,
         aggregated.customers,
-        aggregated.customers * 1.0 / totals.customers as customer_share,
+        {{ ratio('aggregated.customers', 'totals.customers') }} as customer_share,
         aggregated.revenue,
-        aggregated.revenue / nullif(totals.revenue, 0) as revenue_share,
+        {{ ratio('aggregated.revenue', 'totals.revenue') }} as revenue_share,
         aggregated.avg_distance_to_centre,
         {{ feature_columns | join(',\n        ') }}
     from aggregated

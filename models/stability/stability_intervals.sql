@@ -16,7 +16,7 @@
 {%- set threshold_selects = [] %}
 {%- for threshold in thresholds | sort %}
     {%- do threshold_selects.append(
-        "select cast(" ~ threshold ~ " as double) as ari_threshold"
+        "select cast(" ~ threshold ~ " as " ~ type_double() ~ ") as ari_threshold"
     ) %}
 {%- endfor %}
 

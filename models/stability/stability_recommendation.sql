@@ -36,7 +36,7 @@ summarised as (
         min(robust_interval_weeks) as robust_interval_weeks,
         max(case when shortest_rank = 1 then start_date end)
             as limiting_start_date,
-        max(case when shortest_rank = 1 then is_censored end)
+        {{ dbt.bool_or('shortest_rank = 1 and is_censored') }}
             as is_lower_bound,
         sum(case when is_censored then 1 else 0 end) as censored_start_dates
     from ranked

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import time
 from pathlib import Path
 
-from olist_segmentation import build, export, generate, report, segmentation
+from olist_segmentation import build, engines, export, generate, report, segmentation
 from olist_segmentation.chromium import ChromiumError
 from olist_segmentation.errors import OlistError
 
@@ -67,6 +68,31 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="fit a new segment model version (default: reuse the frozen model "
         "and only score customers)",
+    )
+    run.add_argument(
+        "--target",
+        choices=("duckdb", *engines.TARGETS),
+        default="duckdb",
+        help="where to build: duckdb (default, the warehouse file) or postgres "
+        "(load the CSVs first with `olist-seg load --target postgres`)",
+    )
+
+    load_cmd = commands.add_parser(
+        "load",
+        help="check the nine CSVs and load them into PostgreSQL (schema olist)",
+    )
+    load_cmd.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of the nine Kaggle CSVs (default: $OLIST_DATA_DIR or "
+        "data/sample, generated when missing)",
+    )
+    load_cmd.add_argument(
+        "--target",
+        choices=engines.TARGETS,
+        required=True,
+        help="the profiles.yml target to load (its server: $OLIST_PG_HOST, "
+        "$OLIST_PG_PORT, $OLIST_PG_USER, $OLIST_PG_PASSWORD, $OLIST_PG_DATABASE)",
     )
 
     summary = commands.add_parser("summary", help="print the marts' summary")
@@ -231,12 +257,39 @@ def _run_build(
     return result.returncode, warehouse
 
 
+def _load(args: argparse.Namespace) -> int:
+    data_dir = Path(
+        args.data_dir or os.environ.get("OLIST_DATA_DIR") or build.DEFAULT_DATA_DIR
+    ).resolve()
+    if data_dir == build.DEFAULT_DATA_DIR.resolve() and not data_dir.exists():
+        print(
+            f"No data in {data_dir}: generating the synthetic sample.", file=sys.stderr
+        )
+        generate.main(["--out", str(data_dir)])
+    started = time.perf_counter()
+    counts = engines.load(args.target, data_dir)
+    print(
+        f"Loaded {sum(counts.values()):,} rows of {len(counts)} tables into "
+        f"{args.target} schema {engines.RAW_SCHEMA} in "
+        f"{time.perf_counter() - started:.1f} s."
+    )
+    return 0
+
+
 def _build(args: argparse.Namespace) -> int:
     dbt_vars: dict[str, object] = {}
     if args.as_of_date:
         dbt_vars["as_of_date"] = args.as_of_date
     if args.refit:
         dbt_vars["segment_refit"] = True
+    if args.target != "duckdb":
+        started = time.perf_counter()
+        engines.build(args.target, "default", dbt_vars or None)
+        print(
+            f"\nBuild on {args.target} finished in "
+            f"{time.perf_counter() - started:.1f} s."
+        )
+        return 0
     code, warehouse = _run_build(args, ["build"], dbt_vars)
     if code == 0:
         print(build.warehouse_summary(warehouse).render())
@@ -352,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             return _build(args)
+        if args.command == "load":
+            return _load(args)
         if args.command == "report":
             return _report(args)
         if args.command == "segment":

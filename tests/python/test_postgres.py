@@ -1,0 +1,126 @@
+"""The same project on PostgreSQL: load, build, and compare with DuckDB.
+
+Runs with ``make test-postgres`` (marker ``postgres``), which starts a local
+server (scripts/postgres-server.sh) and points ``OLIST_PG_PORT`` at it. The
+sample is built on both engines; the public marts must hold the same
+customers, scores and segments, and values equal to rounding.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import Build
+
+from olist_segmentation import engines
+
+pytestmark = pytest.mark.postgres
+
+#: Public marts compared, with their key.
+MARTS = {
+    "customers": ["customer_unique_id"],
+    "customer_rfm": ["customer_unique_id"],
+    "rfm_score_thresholds": ["metric", "score"],
+    "rfm_segment_summary": ["rfm_segment"],
+    "customer_segments": ["customer_unique_id"],
+    "segment_profiles": ["segment_id"],
+    "segment_definitions": ["model_version", "segment_id"],
+    "customer_predictions": ["customer_unique_id"],
+}
+#: Columns that differ by design between two builds (wall-clock time).
+VOLATILE = {"scored_at"}
+
+
+def _pg_query(sql: str) -> pd.DataFrame:
+    connection = engines.pg_connect()
+    try:
+        return engines.PgSession(connection).read(sql)
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def postgres_build(sample_build: Build) -> Build:
+    """The test sample loaded into PostgreSQL and built there."""
+    with engines.pg_connect() as connection, connection.cursor() as cursor:
+        # a fresh warehouse: no frozen model of an earlier run
+        for schema in ("main", "staging", "intermediate", "reference", "olist"):
+            cursor.execute(f"drop schema if exists {schema} cascade")
+    counts = engines.load("postgres", sample_build.data_dir)
+    assert counts["orders"] == len(
+        pd.read_csv(sample_build.data_dir / "olist_orders_dataset.csv")
+    )
+    engines.build("postgres", "default")
+    return sample_build
+
+
+@pytest.mark.parametrize("mart", sorted(MARTS))
+def test_marts_equal_the_duckdb_build(postgres_build: Build, mart: str) -> None:
+    key = MARTS[mart]
+    order = ", ".join(key)
+    duck = postgres_build.query(f"select * from main.{mart} order by {order}")
+    pg = _pg_query(f"select * from main.{mart} order by {order}")
+    assert list(pg.columns) == list(duck.columns)
+    assert len(pg) == len(duck) > 0
+    for column in duck.columns:
+        if column in VOLATILE:
+            continue
+        left, right = duck[column], pg[column]
+        if pd.api.types.is_float_dtype(left) or pd.api.types.is_float_dtype(right):
+            np.testing.assert_allclose(
+                right.astype(float).to_numpy(),
+                left.astype(float).to_numpy(),
+                rtol=1e-9,
+                atol=1e-9,
+                equal_nan=True,
+                err_msg=f"{mart}.{column}",
+            )
+        else:
+            assert right.astype(str).tolist() == left.astype(str).tolist(), (
+                f"{mart}.{column}"
+            )
+
+
+def test_every_customer_is_segmented_once(postgres_build: Build) -> None:
+    counts = _pg_query(
+        "select (select count(*) from main.customer_rfm) as rfm, "
+        "(select count(distinct customer_unique_id) from main.customer_segments) "
+        "as segmented, (select count(*) from main.customer_segments) as rows_"
+    ).iloc[0]
+    assert counts["rfm"] == counts["segmented"] == counts["rows_"]
+
+
+def test_a_rebuild_fits_nothing_and_changes_nothing(postgres_build: Build) -> None:
+    before = _pg_query("select * from main.customer_segments order by 1")
+    versions = _pg_query("select max(model_version) as v from main.segment_model_selection")
+    engines.build("postgres", "default")
+    after = _pg_query("select * from main.customer_segments order by 1")
+    assert _pg_query(
+        "select max(model_version) as v from main.segment_model_selection"
+    ).equals(versions)
+    pd.testing.assert_frame_equal(
+        before.drop(columns=list(VOLATILE)), after.drop(columns=list(VOLATILE))
+    )
+
+
+def test_bad_csv_is_refused_before_loading(
+    postgres_build: Build, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(postgres_build.data_dir, data)
+    orders = data / "olist_orders_dataset.csv"
+    lines = orders.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(lines[1].split(",")[3], '"not a time"', 1)
+    orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows_before = _pg_query("select count(*) as n from olist.orders").iloc[0, 0]
+    with pytest.raises(engines.EngineError) as raised:
+        engines.load("postgres", data)
+    message = str(raised.value)
+    assert "olist_orders_dataset.csv" in message
+    assert "order_purchase_timestamp" in message
+    assert "Nothing was loaded" in message
+    assert _pg_query("select count(*) as n from olist.orders").iloc[0, 0] == rows_before
