@@ -60,6 +60,10 @@ _PG_TYPES = {
     "DATE": "date",
     "TIMESTAMP": "timestamp",
     "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_S": "timestamp",
+    "TIME": "time",
+    "UUID": "uuid",
     "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
     "INTERVAL": "interval",
 }
@@ -94,7 +98,12 @@ def pg_type(duckdb_type: str) -> str:
             f"type {duckdb_type} has no PostgreSQL column type here: a Python "
             "model must return flat columns."
         )
-    return _PG_TYPES.get(name, "text")
+    if name not in _PG_TYPES:
+        raise EngineError(
+            f"type {duckdb_type} has no PostgreSQL column type here. Fix: add it "
+            "to engines._PG_TYPES, or cast the column in the Python model."
+        )
+    return _PG_TYPES[name]
 
 
 def _quote(identifier: str) -> str:
@@ -160,8 +169,10 @@ class PgSession:
                 for c in cursor.description
             ]
             buffer = io.StringIO()
+            # NULL is \N, so that an empty string stays an empty string
             cursor.copy_expert(
-                f"copy ({sql}) to stdout with (format csv, header true)", buffer
+                f"copy ({sql}) to stdout with (format csv, header true, null '\\N')",
+                buffer,
             )
         if not columns:
             return pd.DataFrame()
@@ -175,7 +186,7 @@ class PgSession:
                 .execute(
                     f"select * from read_csv(?, header = true, auto_detect = false, "
                     f"columns = {{{spec}}}, quote = '\"', escape = '\"', "
-                    "nullstr = '')",
+                    "nullstr = '\\N', allow_quoted_nulls = false)",
                     [path],
                 )
                 .df()
@@ -198,7 +209,7 @@ class PgSession:
         try:
             con.execute(
                 "copy result to '" + path.replace("'", "''") + "' "
-                "(format csv, header true, nullstr '')"
+                "(format csv, header true, nullstr '\\N')"
             )
             with self.connection.cursor() as cursor:
                 if not append:
@@ -209,7 +220,7 @@ class PgSession:
                 with open(path, encoding="utf-8") as data:
                     cursor.copy_expert(
                         f"copy {relation} ({names}) from stdin "
-                        "with (format csv, header true)",
+                        "with (format csv, header true, null '\\N')",
                         data,
                     )
             self.connection.commit()

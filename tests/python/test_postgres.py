@@ -2,8 +2,9 @@
 
 Runs with ``make test-postgres`` (marker ``postgres``), which starts a local
 server (scripts/postgres-server.sh) and points ``OLIST_PG_PORT`` at it. The
-sample is built on both engines; the public marts must hold the same
-customers, scores and segments, and values equal to rounding.
+sample is built on both engines (the default build and `make drift`'s
+monitoring models); the public marts must hold the same customers, scores,
+segments, predictions and backtests, and values equal to rounding.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import Build
 
 from olist_segmentation import engines
+
+from conftest import Build
 
 pytestmark = pytest.mark.postgres
 
@@ -30,6 +32,11 @@ MARTS = {
     "segment_profiles": ["segment_id"],
     "segment_definitions": ["model_version", "segment_id"],
     "customer_predictions": ["customer_unique_id"],
+    # make drift's tables (selector monitoring)
+    "segment_lift": ["segmentation", "segment_name"],
+    "segment_refit_check": ["model_version"],
+    "segment_drift": ["feature"],
+    "prediction_backtest": ["cut_date", "method"],
 }
 #: Columns that differ by design between two builds (wall-clock time).
 VOLATILE = {"scored_at"}
@@ -55,6 +62,7 @@ def postgres_build(sample_build: Build) -> Build:
         pd.read_csv(sample_build.data_dir / "olist_orders_dataset.csv")
     )
     engines.build("postgres", "default")
+    engines.build("postgres", "monitoring", {"segment_refit": False})
     return sample_build
 
 
@@ -96,12 +104,11 @@ def test_every_customer_is_segmented_once(postgres_build: Build) -> None:
 
 def test_a_rebuild_fits_nothing_and_changes_nothing(postgres_build: Build) -> None:
     before = _pg_query("select * from main.customer_segments order by 1")
-    versions = _pg_query("select max(model_version) as v from main.segment_model_selection")
+    latest = "select max(model_version) as v from main.segment_model_selection"
+    versions = _pg_query(latest)
     engines.build("postgres", "default")
     after = _pg_query("select * from main.customer_segments order by 1")
-    assert _pg_query(
-        "select max(model_version) as v from main.segment_model_selection"
-    ).equals(versions)
+    assert _pg_query(latest).equals(versions)
     pd.testing.assert_frame_equal(
         before.drop(columns=list(VOLATILE)), after.drop(columns=list(VOLATILE))
     )
