@@ -163,7 +163,9 @@ final as (
         rfm_values.first_purchase_date,
         rfm_values.last_purchase_date,
         cast(
-            {{ dbt.datediff('rfm_values.first_purchase_date', 'as_of.as_of_date', 'day') }}
+            {{ dbt.datediff(
+                'rfm_values.first_purchase_date', 'as_of.as_of_date', 'day'
+            ) }}
             as bigint
         ) as tenure_days,
         as_of.as_of_date,
@@ -180,7 +182,8 @@ final as (
 
         -- basket and products
         cast(aggregated.total_items as bigint) as total_items,
-        cast(aggregated.avg_items_per_order as {{ type_double() }}) as avg_items_per_order,
+        cast(aggregated.avg_items_per_order as {{ type_double() }})
+            as avg_items_per_order,
         coalesce(products.distinct_category_count, 0) as distinct_category_count,
         category_orders.main_category as favourite_category,
 
@@ -201,14 +204,18 @@ final as (
         cast(aggregated.avg_delivery_days as {{ type_double() }}) as avg_delivery_days,
         cast(aggregated.avg_delivery_delay_days as {{ type_double() }})
             as avg_delivery_delay_days,
-        {{ ratio('aggregated.late_delivery_count', 'aggregated.delivered_order_count') }}
+        {{ ratio(
+            'aggregated.late_delivery_count', 'aggregated.delivered_order_count'
+        ) }}
             as late_delivery_share,
 
         -- satisfaction
         cast(aggregated.reviewed_order_count as bigint) as reviewed_order_count,
         cast(aggregated.avg_review_score as {{ type_double() }}) as avg_review_score,
         cast(aggregated.min_review_score as {{ type_double() }}) as min_review_score,
-        {{ ratio('aggregated.commented_order_count', 'aggregated.reviewed_order_count') }}
+        {{ ratio(
+            'aggregated.commented_order_count', 'aggregated.reviewed_order_count'
+        ) }}
             as comment_share,
 
         -- booleans

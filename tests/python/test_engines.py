@@ -1,0 +1,68 @@
+"""The phased build's plan and type mapping (no server needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from olist_segmentation import engines
+
+
+def _node(name: str, language: str, parents: list[str]) -> dict:
+    return {
+        "name": name,
+        "resource_type": "model",
+        "language": language,
+        "depends_on": {"nodes": [f"model.p.{p}" for p in parents]},
+    }
+
+
+MANIFEST = {
+    "nodes": {
+        f"model.p.{n['name']}": n
+        for n in [
+            _node("stg", "sql", []),
+            _node("sample", "sql", ["stg"]),
+            _node("fit", "python", ["sample"]),
+            _node("centres", "python", ["fit", "sample"]),
+            _node("scores", "sql", ["centres", "stg"]),
+            _node("profiles", "sql", ["scores"]),
+            _node("drift", "python", ["scores"]),
+            _node("drift_summary", "sql", ["drift"]),
+        ]
+    }
+}
+
+
+def test_plan_runs_python_models_between_the_sql_batches_that_feed_them():
+    plan = engines.build_plan(MANIFEST, {n["name"] for n in MANIFEST["nodes"].values()})
+    assert plan.batches == [
+        (["sample", "stg"], ["fit", "centres"]),
+        (["profiles", "scores"], ["drift"]),
+        (["drift_summary"], []),
+    ]
+
+
+def test_plan_of_a_selection_ignores_unselected_parents():
+    plan = engines.build_plan(MANIFEST, {"drift", "drift_summary"})
+    assert plan.batches == [([], ["drift"]), (["drift_summary"], [])]
+
+
+@pytest.mark.parametrize(
+    ("duckdb_type", "expected"),
+    [
+        ("DOUBLE", "double precision"),
+        ("DECIMAL(12,2)", "numeric(12,2)"),
+        ("TIMESTAMP_S", "timestamp"),
+        ("VARCHAR", "text"),
+        ("BIGINT", "bigint"),
+    ],
+)
+def test_duckdb_types_map_to_postgres(duckdb_type, expected):
+    assert engines.pg_type(duckdb_type) == expected
+
+
+def test_a_type_without_a_postgres_column_is_named():
+    with pytest.raises(engines.EngineError, match="INTEGER\\[\\]"):
+        engines.pg_type("INTEGER[]")
+    with pytest.raises(engines.EngineError, match="BLOB"):
+        engines.pg_type("BLOB")
