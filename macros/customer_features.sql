@@ -109,8 +109,9 @@ aggregated as (
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date,
         count(distinct order_id) as frequency,
-        -- orders without a payment row carry payment_total = 0
-        sum(payment_total) as monetary,
+        -- orders without a payment row carry payment_total = 0; the sum is
+        -- decimal(38, 2) on every engine (Spark would give decimal(22, 2))
+        cast(sum(payment_total) as decimal(38, 2)) as monetary,
         sum(item_count) as item_count,
         sum(items_value) as items_value,
         sum(freight_value) as freight_value,

@@ -85,11 +85,15 @@ aggregated as (
         min(purchased_at) as first_order_at,
         max(purchased_at) as last_order_at,
 
-        -- basket value (qualifying orders)
-        sum(case when is_qualifying then items_value else 0 end)
-            as total_items_value,
-        sum(case when is_qualifying then freight_value else 0 end)
-            as total_freight_value,
+        -- basket value (qualifying orders), decimal(38, 2) on every engine
+        cast(
+            sum(case when is_qualifying then items_value else 0 end)
+            as decimal(38, 2)
+        ) as total_items_value,
+        cast(
+            sum(case when is_qualifying then freight_value else 0 end)
+            as decimal(38, 2)
+        ) as total_freight_value,
         sum(case when is_qualifying then item_count else 0 end) as total_items,
 
         -- basket (qualifying orders)

@@ -3,11 +3,11 @@
 -- same as-of date replaces all of that date's rows (delete+insert keyed on
 -- the date), so the history holds the latest scoring of every as-of date it
 -- has seen. segment_migration compares this build with the one before.
+-- How the date is replaced depends on the engine (incremental_replace_config).
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='as_of_date',
-    on_schema_change='fail'
+    on_schema_change='fail',
+    **incremental_replace_config('as_of_date')
 ) }}
 
 with

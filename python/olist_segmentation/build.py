@@ -109,11 +109,28 @@ def dbt_command(
     # The filter hides runpy's warning that dbt.cli imports dbt.cli.main
     # before `-m` runs it: harmless, and noise in every build's output.
     warning_filter = "ignore::RuntimeWarning:runpy"
-    command = [sys.executable, "-W", warning_filter, "-m", "dbt.cli.main", *args]
-    command += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    python = [sys.executable, "-W", warning_filter, "-m", "dbt.cli.main"]
+    return python + dbt_arguments(args, dbt_vars)
+
+
+def dbt_arguments(
+    args: list[str],
+    dbt_vars: dict[str, object] | None = None,
+    project_dir: Path | None = None,
+) -> list[str]:
+    """Return the arguments of one dbt command (what follows ``dbt``).
+
+    Args:
+        args: The dbt command and its flags (e.g. ``["build"]``).
+        dbt_vars: Project vars, passed as ``--vars``.
+        project_dir: The dbt project and its profiles.yml (default: the
+            package's, :data:`PROJECT_DIR`).
+    """
+    project = str(project_dir or PROJECT_DIR)
+    arguments = [*args, "--project-dir", project, "--profiles-dir", project]
     if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
-    return command
+        arguments += ["--vars", json.dumps(dbt_vars)]
+    return arguments
 
 
 def run_dbt(

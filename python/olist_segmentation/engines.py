@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import pandas as pd
@@ -40,7 +40,7 @@ import yaml
 from olist_segmentation.errors import OlistError
 
 #: Targets of profiles.yml this module builds (DuckDB builds natively).
-TARGETS = ("postgres",)
+TARGETS = ("postgres", "spark")
 #: The schema the raw tables are loaded into: the source's name.
 RAW_SCHEMA = "olist"
 SOURCES_YML = Path("models") / "staging" / "olist" / "_olist__sources.yml"
@@ -86,6 +86,22 @@ _DUCKDB_TYPES = {
 
 class EngineError(OlistError):
     """The target engine is unreachable, or a load or build on it failed."""
+
+
+class ModelSession(Protocol):
+    """What the Python model runner needs of an engine's connection."""
+
+    def read(self, sql: str) -> pd.DataFrame:
+        """Return the rows of ``sql`` as DuckDB would give them to pandas."""
+        ...
+
+    def write(self, relation: str, frame: pd.DataFrame, append: bool) -> int:
+        """Create (or append to) ``relation`` with ``frame``'s rows."""
+        ...
+
+    def exists(self, relation: str) -> bool:
+        """Whether ``relation`` exists."""
+        ...
 
 
 def pg_type(duckdb_type: str) -> str:
@@ -251,7 +267,7 @@ def _duckdb_type(oid: int, precision: int | None, scale: int | None) -> str:
 class QueryResult:
     """The result of ``session.execute``: ``fetchall()`` or ``df()``."""
 
-    def __init__(self, session: PgSession, sql: str) -> None:
+    def __init__(self, session: ModelSession, sql: str) -> None:
         """Hold the query; it runs when read."""
         self.session = session
         self.sql = sql
@@ -271,7 +287,9 @@ class QueryResult:
 class Relation:
     """``dbt.ref(name)``: a relation a model orders and reads."""
 
-    def __init__(self, session: PgSession, name: str, order_by: str = "") -> None:
+    def __init__(
+        self, session: ModelSession, name: str, order_by: str = ""
+    ) -> None:
         """Point at a relation (quoted name) of the warehouse."""
         self.session = session
         self.name = name
@@ -308,7 +326,7 @@ class ModelConfig:
 class ModelContext:
     """The ``dbt`` object of one Python model run outside dbt."""
 
-    session: PgSession
+    session: ModelSession
     node: dict[str, Any]
     relations: dict[str, str]
 
@@ -337,7 +355,7 @@ class ModelContext:
 
 
 def run_python_model(
-    session: PgSession,
+    session: ModelSession,
     node: dict[str, Any],
     relations: dict[str, str],
     project_dir: Path,
@@ -485,6 +503,96 @@ def _dbt(
     )
 
 
+class _PostgresBackend:
+    """dbt as a subprocess per phase; Python models on a psycopg2 session."""
+
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        self.connection = pg_connect()
+        self.session: Any = PgSession(self.connection)
+
+    def models(self, selector: str, dbt_vars: dict[str, object] | None) -> set[str]:
+        listed = _dbt(
+            ["ls", "--selector", selector, "--resource-type", "model"]
+            + ["--output", "name"],
+            "postgres",
+            dbt_vars,
+            self.project,
+            capture=True,
+        )
+        if listed.returncode != 0:
+            raise EngineError(
+                f"dbt ls failed on postgres:\n{listed.stdout}{listed.stderr}"
+            )
+        return {
+            line.strip().split(".")[-1]
+            for line in listed.stdout.splitlines()
+            if re.fullmatch(r"[A-Za-z0-9_.]+", line.strip())
+        }
+
+    def dbt(self, args: list[str], dbt_vars: dict[str, object] | None) -> bool:
+        return _dbt(args, "postgres", dbt_vars, self.project).returncode == 0
+
+    def rollback(self) -> None:
+        self.connection.rollback()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class _SparkBackend:
+    """dbt in this process (dbtRunner) and the Python models on one session.
+
+    dbt-spark's session method starts Spark in the process that runs dbt;
+    running dbt here shares that session (one JVM, one holder of the
+    embedded metastore) with the Python models.
+    """
+
+    def __init__(self, project: Path) -> None:
+        from olist_segmentation import spark_engine  # noqa: PLC0415
+
+        self.project = project
+        spark = spark_engine.spark_session(project)
+        self.session = spark_engine.SparkSessionAdapter(spark)
+
+    def _invoke(self, args: list[str], dbt_vars: dict[str, object] | None) -> Any:
+        from dbt.cli.main import dbtRunner  # noqa: PLC0415
+
+        from olist_segmentation.build import dbt_arguments  # noqa: PLC0415
+
+        os.environ["DO_NOT_TRACK"] = "1"
+        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        arguments = dbt_arguments([*args, "--target", "spark"], dbt_vars, self.project)
+        return dbtRunner().invoke(arguments)
+
+    def models(self, selector: str, dbt_vars: dict[str, object] | None) -> set[str]:
+        result = self._invoke(
+            ["ls", "--quiet", "--selector", selector, "--resource-type", "model"]
+            + ["--output", "name"],
+            dbt_vars,
+        )
+        if not result.success:
+            raise EngineError(f"dbt ls failed on spark: {result.exception}")
+        return {str(name).split(".")[-1] for name in result.result}
+
+    def dbt(self, args: list[str], dbt_vars: dict[str, object] | None) -> bool:
+        return bool(self._invoke(args, dbt_vars).success)
+
+    def rollback(self) -> None:
+        """Spark tables have no transactions."""
+
+    def close(self) -> None:
+        """The session lives as long as the process (dbt holds it too)."""
+
+
+def _backend(target: str, project: Path) -> _PostgresBackend | _SparkBackend:
+    if target not in TARGETS:
+        raise EngineError(f"--target {target}: not one of {', '.join(TARGETS)}.")
+    if target == "spark":
+        return _SparkBackend(project)
+    return _PostgresBackend(project)
+
+
 def build(
     target: str,
     selector: str = "default",
@@ -492,10 +600,10 @@ def build(
     project_dir: Path | None = None,
     progress: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
 ) -> None:
-    """Build the project on ``target`` (PostgreSQL) in phases.
+    """Build the project on ``target`` (PostgreSQL or Spark) in phases.
 
     Args:
-        target: A target of profiles.yml, ``postgres``.
+        target: A target of profiles.yml: ``postgres`` or ``spark``.
         selector: The dbt selector (``default``, ``monitoring``, ``stability``).
         dbt_vars: Project vars (e.g. ``{"segment_refit": True}``).
         project_dir: The dbt project (default: the package's).
@@ -503,36 +611,39 @@ def build(
 
     Raises:
         EngineError: dbt or a Python model failed; tables of the phases
-            before it stay as built (PostgreSQL has no single-file swap).
+            before it stay as built (neither engine has a single-file swap).
     """
     from olist_segmentation.build import PROJECT_DIR  # noqa: PLC0415
 
-    if target not in TARGETS:
-        raise EngineError(f"--target {target}: not one of {', '.join(TARGETS)}.")
     project = project_dir or PROJECT_DIR
-    listed = _dbt(
-        ["ls", "--selector", selector, "--resource-type", "model", "--output", "name"],
-        target,
-        dbt_vars,
-        project,
-        capture=True,
-    )
-    if listed.returncode != 0:
-        raise EngineError(f"dbt ls failed on {target}:\n{listed.stdout}{listed.stderr}")
-    selected = {
-        line.strip().split(".")[-1]
-        for line in listed.stdout.splitlines()
-        if re.fullmatch(r"[A-Za-z0-9_.]+", line.strip())
-    }
-    manifest = json.loads((project / "target" / "manifest.json").read_text())
-    plan = build_plan(manifest, selected)
-    progress(f"Build on {target} ({selector}) in {len(plan.batches)} phases:")
-    progress(plan.describe())
-    relations = {
-        n["name"]: n["relation_name"]
-        for n in manifest["nodes"].values()
-        if n["resource_type"] in ("model", "seed") and n.get("relation_name")
-    }
+    backend = _backend(target, project)
+    try:
+        selected = backend.models(selector, dbt_vars)
+        manifest = json.loads((project / "target" / "manifest.json").read_text())
+        plan = build_plan(manifest, selected)
+        progress(f"Build on {target} ({selector}) in {len(plan.batches)} phases:")
+        progress(plan.describe())
+        relations = {
+            n["name"]: n["relation_name"]
+            for n in manifest["nodes"].values()
+            if n["resource_type"] in ("model", "seed") and n.get("relation_name")
+        }
+        _run_plan(backend, plan, relations, target, selector, dbt_vars, project, progress)
+    finally:
+        backend.close()
+
+
+def _run_plan(
+    backend: _PostgresBackend | _SparkBackend,
+    plan: Plan,
+    relations: dict[str, str],
+    target: str,
+    selector: str,
+    dbt_vars: dict[str, object] | None,
+    project: Path,
+    progress: Callable[[str], None],
+) -> None:
+    """Run the phases of ``plan``, then every selected test."""
 
     def phase_vars(phase: int) -> dict[str, object] | None:
         # The first phase checks that the frozen model fits the data
@@ -542,47 +653,38 @@ def build(
             return dbt_vars
         return {**(dbt_vars or {}), "segment_fit_checked": True}
 
-    connection = pg_connect()
-    session = PgSession(connection)
-    try:
-        for i, (sql, python) in enumerate(plan.batches):
-            if sql:
-                with _timed(f"phase {i + 1}: dbt run of {len(sql)} models", progress):
-                    if i == 0:
-                        seeded = _dbt(["seed"], target, dbt_vars, project)
-                        if seeded.returncode != 0:
-                            raise EngineError(f"dbt seed failed on {target}.")
-                    result = _dbt(
-                        ["run", "--select", *sql], target, phase_vars(i), project
+    for i, (sql, python) in enumerate(plan.batches):
+        if sql:
+            with _timed(f"phase {i + 1}: dbt run of {len(sql)} models", progress):
+                if i == 0 and not backend.dbt(["seed"], dbt_vars):
+                    raise EngineError(f"dbt seed failed on {target}.")
+                ok = backend.dbt(["run", "--select", *sql], phase_vars(i))
+            if not ok:
+                raise EngineError(
+                    f"dbt failed in phase {i + 1} on {target}; the output "
+                    "above names the model. Tables of earlier phases were "
+                    "written."
+                )
+        for name in python:
+            with _timed(f"phase {i + 1}: Python model {name}", progress):
+                try:
+                    run_python_model(
+                        backend.session, plan.nodes[name], relations, project
                     )
-                if result.returncode != 0:
+                except OlistError:
+                    raise
+                except Exception as error:
+                    backend.rollback()
                     raise EngineError(
-                        f"dbt failed in phase {i + 1} on {target}; the output "
-                        "above names the model. Tables of earlier phases were "
-                        "written."
-                    )
-            for name in python:
-                with _timed(f"phase {i + 1}: Python model {name}", progress):
-                    try:
-                        run_python_model(session, plan.nodes[name], relations, project)
-                    except OlistError:
-                        raise
-                    except Exception as error:
-                        connection.rollback()
-                        raise EngineError(
-                            f"Python model {name} failed on {target}: "
-                            f"{type(error).__name__}: {error}"
-                        ) from error
-        with _timed("dbt test of every selected model", progress):
-            result = _dbt(
-                ["test", "--selector", selector], target, phase_vars(1), project
-            )
-        if result.returncode != 0:
-            raise EngineError(
-                f"dbt test failed on {target}: the output above names the test."
-            )
-    finally:
-        connection.close()
+                        f"Python model {name} failed on {target}: "
+                        f"{type(error).__name__}: {error}"
+                    ) from error
+    with _timed("dbt test of every selected model", progress):
+        ok = backend.dbt(["test", "--selector", selector], phase_vars(1))
+    if not ok:
+        raise EngineError(
+            f"dbt test failed on {target}: the output above names the test."
+        )
 
 
 # -- loading the raw CSVs -----------------------------------------------------
@@ -612,8 +714,9 @@ def load(
 
     The checks are the project's own (``validate_olist_sources``, run on an
     in-memory DuckDB), so a bad file gets the same message as on DuckDB and
-    nothing is loaded. The load replaces the tables of schema ``olist`` in
-    one transaction: all nine or none.
+    nothing is loaded. On PostgreSQL the load replaces the tables of schema
+    ``olist`` in one transaction: all nine or none. On Spark (no
+    transactions) each table is replaced in turn, after every check passed.
 
     Returns:
         Rows loaded per table.
@@ -648,7 +751,16 @@ def load(
         message = _dbt_error(checked.stdout + checked.stderr)
         raise EngineError(f"{message}\nNothing was loaded into {target}.")
     tables = source_tables(project)
-    counts: dict[str, int] = {}
+    if target == "spark":
+        from olist_segmentation import spark_engine  # noqa: PLC0415
+
+        with _timed(f"loaded {len(tables)} tables into Spark", progress):
+            spark = spark_engine.spark_session(project)
+            counts = spark_engine.load_tables(spark, data, tables, RAW_SCHEMA)
+        for name, rows in counts.items():
+            progress(f"  {RAW_SCHEMA}.{name}: {rows:,} rows")
+        return counts
+    counts = {}
     connection = pg_connect()
     try:
         with connection.cursor() as cursor:
