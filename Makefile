@@ -20,7 +20,7 @@ REPORT_DIR ?= reports
 
 .DEFAULT_GOAL := help
 .PHONY: help install data run build summary report screenshot chromium test lint \
-	format benchmark clean stability drift refit test-postgres
+	format benchmark clean stability drift refit test-postgres test-spark java
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -96,6 +96,30 @@ export OLIST_PG_PORT ?= 54329
 test-postgres: install  ## start a local PostgreSQL, build the sample there, compare with DuckDB
 	scripts/postgres-server.sh start
 	$(BIN)/pytest -m postgres tests/python/test_postgres.py
+
+# dbt-spark and pyspark (about 450 MB): only for the Spark target.
+$(BIN)/.spark-installed: $(BIN)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[spark]"
+	@touch $@
+
+java:  ## install Java 17 (Debian openjdk-17-jre-headless) for Spark when none is found
+	@if command -v java >/dev/null 2>&1 || [ -n "$${JAVA_HOME:-}" ]; then \
+		echo "Java: $$(command -v java || echo $$JAVA_HOME)"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		echo "No Java found: apt-get install openjdk-17-jre-headless"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		$$sudo apt-get install -y --no-install-recommends openjdk-17-jre-headless \
+		|| { $$sudo apt-get update \
+			&& $$sudo apt-get install -y --no-install-recommends \
+				openjdk-17-jre-headless; }; \
+	else \
+		echo "No Java found and no apt-get: install Java 17+ and set JAVA_HOME." >&2; \
+		exit 1; \
+	fi
+
+test-spark: install java $(BIN)/.spark-installed  ## build the sample on a local Spark, compare with DuckDB
+	$(BIN)/pytest -m spark tests/python/test_spark.py
 
 lint: install  ## ruff (PEP 8) on Python, sqlfluff (dbt templater) on SQL
 	$(BIN)/ruff check python tests/python analyses

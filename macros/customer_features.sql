@@ -152,29 +152,32 @@ final as (
         ) }} as bigint) as tenure_days,
 
         -- basket and products
-        aggregated.monetary / aggregated.frequency as avg_order_value,
-        aggregated.item_count * 1.0 / aggregated.frequency
+        {{ ratio('aggregated.monetary', 'aggregated.frequency') }}
+            as avg_order_value,
+        {{ ratio('aggregated.item_count', 'aggregated.frequency') }}
             as avg_items_per_order,
         coalesce(categories.distinct_category_count, 0)
             as distinct_category_count,
-        aggregated.freight_value
-        / nullif(aggregated.items_value + aggregated.freight_value, 0)
-            as freight_share,
+        {{ ratio(
+            'aggregated.freight_value',
+            'aggregated.items_value + aggregated.freight_value'
+        ) }} as freight_share,
 
         -- payment habits
         aggregated.avg_installments,
-        aggregated.credit_card_value / nullif(aggregated.monetary, 0)
+        {{ ratio('aggregated.credit_card_value', 'aggregated.monetary') }}
             as credit_card_share,
-        aggregated.boleto_value / nullif(aggregated.monetary, 0)
+        {{ ratio('aggregated.boleto_value', 'aggregated.monetary') }}
             as boleto_share,
-        aggregated.voucher_value / nullif(aggregated.monetary, 0)
+        {{ ratio('aggregated.voucher_value', 'aggregated.monetary') }}
             as voucher_share,
 
         -- delivery experience (null until an order is delivered)
         aggregated.delivered_order_count,
         aggregated.avg_delivery_days,
-        aggregated.late_order_count * 1.0
-        / nullif(aggregated.delivered_order_count, 0) as late_delivery_share,
+        {{ ratio(
+            'aggregated.late_order_count', 'aggregated.delivered_order_count'
+        ) }} as late_delivery_share,
 
         -- satisfaction (null until an order is reviewed)
         aggregated.reviewed_order_count,

@@ -194,12 +194,23 @@ scored as (
             and f.metric = 'frequency'
             and (f.lower_bound is null or rfm_values.frequency > f.lower_bound)
             and (f.upper_bound is null or rfm_values.frequency <= f.upper_bound)
+    -- monetary is compared in the bounds' type: Spark would otherwise fit
+    -- decimal(38, 2) and decimal(28, 6) into decimal(38, 2), rounding a
+    -- bound of 46.348 to 46.35 and scoring 46.35 a band too low
     left join thresholds as m
         on
             rfm_values.as_of_date = m.as_of_date
             and m.metric = 'monetary'
-            and (m.lower_bound is null or rfm_values.monetary > m.lower_bound)
-            and (m.upper_bound is null or rfm_values.monetary <= m.upper_bound)
+            and (
+                m.lower_bound is null
+                or cast(rfm_values.monetary as {{ dbt.type_numeric() }})
+                > m.lower_bound
+            )
+            and (
+                m.upper_bound is null
+                or cast(rfm_values.monetary as {{ dbt.type_numeric() }})
+                <= m.upper_bound
+            )
 
 ),
 

@@ -32,7 +32,7 @@ aggregated as (
         sum(monetary) as revenue,
         avg(recency_days) as avg_recency_days,
         avg(frequency) as avg_frequency,
-        avg(monetary) as avg_monetary
+        avg(cast(monetary as {{ type_double() }})) as avg_monetary
     from customer_rfm
     group by rfm_segment
 

@@ -84,12 +84,15 @@ metrics as (
         method,
         customers,
         buyers,
-        buyers * 1.0 / customers as base_rate,
-        (top_decile_buyers * 1.0 / nullif(top_decile_customers, 0))
-        / nullif(buyers * 1.0 / customers, 0) as top_decile_lift,
-        top_decile_revenue / nullif(revenue, 0) as top_decile_revenue_share,
-        (buyer_rank_sum - buyers * (buyers + 1) / 2.0)
-        / nullif(buyers * 1.0 * (customers - buyers), 0) as auc
+        {{ ratio('buyers', 'customers') }} as base_rate,
+        {{ ratio('top_decile_buyers', 'top_decile_customers') }}
+        / nullif({{ ratio('buyers', 'customers') }}, 0) as top_decile_lift,
+        {{ ratio('top_decile_revenue', 'revenue') }}
+            as top_decile_revenue_share,
+        {{ ratio(
+            'buyer_rank_sum - buyers * (buyers + 1) / 2.0',
+            'buyers * (customers - buyers)'
+        ) }} as auc
     from totals
 
 ),

@@ -98,8 +98,8 @@ overall as (
     select
         segmentation,
         count(*) as customers,
-        avg(is_buyer * 1.0) as purchase_rate,
-        avg(revenue) as revenue_per_customer
+        avg(cast(is_buyer as {{ type_double() }})) as purchase_rate,
+        avg(cast(revenue as {{ type_double() }})) as revenue_per_customer
     from outcomes
     group by segmentation
 
@@ -130,14 +130,17 @@ final as (
         per_segment.segment_name,
         per_segment.matches_production,
         per_segment.customers,
-        per_segment.customers * 1.0 / overall.customers as customer_share,
+        {{ ratio('per_segment.customers', 'overall.customers') }}
+            as customer_share,
         per_segment.buyers,
-        per_segment.buyers * 1.0 / per_segment.customers as purchase_rate,
+        {{ ratio('per_segment.buyers', 'per_segment.customers') }}
+            as purchase_rate,
         per_segment.revenue,
-        per_segment.revenue / per_segment.customers as revenue_per_customer,
-        per_segment.buyers * 1.0 / per_segment.customers
+        {{ ratio('per_segment.revenue', 'per_segment.customers') }}
+            as revenue_per_customer,
+        {{ ratio('per_segment.buyers', 'per_segment.customers') }}
         / nullif(overall.purchase_rate, 0) as purchase_rate_lift,
-        per_segment.revenue / per_segment.customers
+        {{ ratio('per_segment.revenue', 'per_segment.customers') }}
         / nullif(overall.revenue_per_customer, 0) as revenue_lift
     from per_segment
     cross join window_dates

@@ -287,9 +287,7 @@ class QueryResult:
 class Relation:
     """``dbt.ref(name)``: a relation a model orders and reads."""
 
-    def __init__(
-        self, session: ModelSession, name: str, order_by: str = ""
-    ) -> None:
+    def __init__(self, session: ModelSession, name: str, order_by: str = "") -> None:
         """Point at a relation (quoted name) of the warehouse."""
         self.session = session
         self.name = name
@@ -582,7 +580,7 @@ class _SparkBackend:
         """Spark tables have no transactions."""
 
     def close(self) -> None:
-        """The session lives as long as the process (dbt holds it too)."""
+        """Keep the session: it lives as long as the process (dbt holds it)."""
 
 
 def _backend(target: str, project: Path) -> _PostgresBackend | _SparkBackend:
@@ -628,7 +626,9 @@ def build(
             for n in manifest["nodes"].values()
             if n["resource_type"] in ("model", "seed") and n.get("relation_name")
         }
-        _run_plan(backend, plan, relations, target, selector, dbt_vars, project, progress)
+        _run_plan(
+            backend, plan, relations, target, selector, dbt_vars, project, progress
+        )
     finally:
         backend.close()
 

@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,11 @@ def spark_session(project_dir: Path) -> Any:
     Raises:
         SparkEngineError: pyspark is missing, or Java cannot start.
     """
+    # pyspark 4.3 warns on every Arrow call that it does not know pandas 3;
+    # the frames here go through Arrow and DuckDB, not pyspark's pandas code.
+    warnings.filterwarnings(
+        "ignore", message="PySpark does not yet fully support pandas"
+    )
     try:
         from pyspark.sql import SparkSession  # noqa: PLC0415 (spark extra)
     except ImportError as error:
@@ -153,7 +159,19 @@ class SparkSessionAdapter:
 
     def read(self, sql: str) -> pd.DataFrame:
         """Return the rows of ``sql`` as DuckDB would give them to pandas."""
+        import pyarrow as pa  # noqa: PLC0415 (with pyspark's Arrow support)
+
         table = self.spark.sql(sql).toArrow()
+        # Spark's `timestamp` carries the session time zone (UTC) into Arrow;
+        # the project's timestamps are wall-clock times (DuckDB TIMESTAMP),
+        # so they reach the model without a zone, as on DuckDB.
+        fields = [
+            pa.field(f.name, pa.timestamp(f.type.unit))
+            if pa.types.is_timestamp(f.type) and f.type.tz is not None
+            else f
+            for f in table.schema
+        ]
+        table = table.cast(pa.schema(fields))
         con = duckdb.connect()
         con.register("result", table)
         return con.execute("select * from result").df()

@@ -66,3 +66,32 @@ def test_a_type_without_a_postgres_column_is_named():
         engines.pg_type("INTEGER[]")
     with pytest.raises(engines.EngineError, match="BLOB"):
         engines.pg_type("BLOB")
+
+
+def test_spark_types_of_the_raw_columns():
+    from olist_segmentation import spark_engine
+
+    assert spark_engine.spark_type("VARCHAR") == "string"
+    assert spark_engine.spark_type("DECIMAL(12,2)") == "decimal(12,2)"
+    assert spark_engine.spark_type("TIMESTAMP WITH TIME ZONE") == "timestamp"
+    with pytest.raises(spark_engine.SparkEngineError, match="_SPARK_TYPES"):
+        spark_engine.spark_type("STRUCT(a INTEGER)")
+
+
+def test_spark_session_settings_come_from_the_profile(monkeypatch, tmp_path):
+    from olist_segmentation import spark_engine
+    from olist_segmentation.build import PROJECT_DIR
+
+    monkeypatch.setenv("OLIST_SPARK_DIR", "relative/spark")
+    monkeypatch.setenv("OLIST_SPARK_DRIVER_MEMORY", "3g")
+    settings = spark_engine.session_settings(PROJECT_DIR)
+    folder = (PROJECT_DIR / "relative" / "spark").resolve()
+    # made absolute against the project, and exported for dbt's own render
+    assert settings["spark.sql.warehouse.dir"] == f"{folder}/tables"
+    assert f"databaseName={folder}/metastore_db;" in (
+        settings["spark.hadoop.javax.jdo.option.ConnectionURL"]
+    )
+    assert settings["spark.driver.memory"] == "3g"
+    assert settings["spark.sql.session.timeZone"] == "UTC"
+    assert settings["spark.sql.ansi.enabled"] == "false"
+    assert spark_engine.spark_dir(tmp_path) == folder  # env var now absolute

@@ -12,34 +12,15 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from olist_segmentation import engines
 
 from conftest import Build
+from engine_compare import MARTS, VOLATILE, assert_same_mart
 
 pytestmark = pytest.mark.postgres
-
-#: Public marts compared, with their key.
-MARTS = {
-    "customers": ["customer_unique_id"],
-    "customer_rfm": ["customer_unique_id"],
-    "rfm_score_thresholds": ["metric", "score"],
-    "rfm_segment_summary": ["rfm_segment"],
-    "customer_segments": ["customer_unique_id"],
-    "segment_profiles": ["segment_id"],
-    "segment_definitions": ["model_version", "segment_id"],
-    "customer_predictions": ["customer_unique_id"],
-    # make drift's tables (selector monitoring)
-    "segment_lift": ["segmentation", "segment_name"],
-    "segment_refit_check": ["model_version"],
-    "segment_drift": ["feature"],
-    "prediction_backtest": ["cut_date", "method"],
-}
-#: Columns that differ by design between two builds (wall-clock time).
-VOLATILE = {"scored_at"}
 
 
 def _pg_query(sql: str) -> pd.DataFrame:
@@ -68,29 +49,10 @@ def postgres_build(sample_build: Build) -> Build:
 
 @pytest.mark.parametrize("mart", sorted(MARTS))
 def test_marts_equal_the_duckdb_build(postgres_build: Build, mart: str) -> None:
-    key = MARTS[mart]
-    order = ", ".join(key)
+    order = ", ".join(MARTS[mart])
     duck = postgres_build.query(f"select * from main.{mart} order by {order}")
     pg = _pg_query(f"select * from main.{mart} order by {order}")
-    assert list(pg.columns) == list(duck.columns)
-    assert len(pg) == len(duck) > 0
-    for column in duck.columns:
-        if column in VOLATILE:
-            continue
-        left, right = duck[column], pg[column]
-        if pd.api.types.is_float_dtype(left) or pd.api.types.is_float_dtype(right):
-            np.testing.assert_allclose(
-                right.astype(float).to_numpy(),
-                left.astype(float).to_numpy(),
-                rtol=1e-9,
-                atol=1e-9,
-                equal_nan=True,
-                err_msg=f"{mart}.{column}",
-            )
-        else:
-            assert right.astype(str).tolist() == left.astype(str).tolist(), (
-                f"{mart}.{column}"
-            )
+    assert_same_mart(mart, duck, pg)
 
 
 def test_every_customer_is_segmented_once(postgres_build: Build) -> None:
