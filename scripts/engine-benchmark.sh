@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The real data on DuckDB and on PostgreSQL in one run (docs/benchmarks.md,
-# "Engines"): a first build of each (model fitted), then a rebuild (frozen
-# model, SQL only), wall time and peak memory of the client processes
-# (GNU time; the PostgreSQL server's own memory is not included).
+# The real data on DuckDB, PostgreSQL and Spark (local) in one run
+# (docs/benchmarks.md, "Engines"): a first build of each (model fitted), then
+# a rebuild (frozen model, SQL only), wall time and peak memory of the client
+# processes (GNU time: the largest process; the PostgreSQL server's own
+# memory is not included, Spark's JVM is: it is a child of olist-seg).
+# Needs the spark extra and Java (make test-spark installs both).
 # Usage: OLIST_DATA_DIR=../shared/data/olist scripts/engine-benchmark.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +12,7 @@ cd "$(dirname "$0")/.."
 export OLIST_PG_PORT="${OLIST_PG_PORT:-54329}" DO_NOT_TRACK=1
 bin=.venv/bin
 work=$(mktemp -d)
+export OLIST_SPARK_DIR="$work/spark"
 scripts/postgres-server.sh start >/dev/null
 psql -h localhost -p "$OLIST_PG_PORT" -U postgres -d "${OLIST_PG_DATABASE:-olist}" -qc \
     "drop schema if exists main cascade; drop schema if exists staging cascade;
@@ -36,4 +39,10 @@ measure "PostgreSQL: first build (fit + SQL scoring)" \
     "$bin/olist-seg" build --target postgres
 measure "PostgreSQL: rebuild (frozen model)" \
     "$bin/olist-seg" build --target postgres
+measure "Spark local: load the nine CSVs (checks + Parquet tables)" \
+    "$bin/olist-seg" load --target spark
+measure "Spark local: first build (fit + SQL scoring)" \
+    "$bin/olist-seg" build --target spark
+measure "Spark local: rebuild (frozen model)" \
+    "$bin/olist-seg" build --target spark
 rm -rf "$work"
