@@ -73,13 +73,14 @@ def _parser() -> argparse.ArgumentParser:
         "--target",
         choices=("duckdb", *engines.TARGETS),
         default="duckdb",
-        help="where to build: duckdb (default, the warehouse file) or postgres "
-        "(load the CSVs first with `olist-seg load --target postgres`)",
+        help="where to build: duckdb (default, the warehouse file), postgres or "
+        "spark (load the CSVs first with `olist-seg load --target ...`)",
     )
 
     load_cmd = commands.add_parser(
         "load",
-        help="check the nine CSVs and load them into PostgreSQL (schema olist)",
+        help="check the nine CSVs and load them into PostgreSQL or Spark "
+        "(schema olist)",
     )
     load_cmd.add_argument(
         "--data-dir",
@@ -91,8 +92,10 @@ def _parser() -> argparse.ArgumentParser:
         "--target",
         choices=engines.TARGETS,
         required=True,
-        help="the profiles.yml target to load (its server: $OLIST_PG_HOST, "
-        "$OLIST_PG_PORT, $OLIST_PG_USER, $OLIST_PG_PASSWORD, $OLIST_PG_DATABASE)",
+        help="the profiles.yml target to load: postgres (its server: "
+        "$OLIST_PG_HOST, $OLIST_PG_PORT, $OLIST_PG_USER, $OLIST_PG_PASSWORD, "
+        "$OLIST_PG_DATABASE) or spark (local, tables in $OLIST_SPARK_DIR, "
+        "default warehouse/spark)",
     )
 
     summary = commands.add_parser("summary", help="print the marts' summary")
