@@ -123,6 +123,8 @@ def spark_session(project_dir: Path) -> Any:
             "unset. Fix: apt-get install openjdk-17-jre-headless (make "
             "test-spark does it), or set JAVA_HOME."
         )
+    # Derby writes its log there (profiles.yml) only if the folder exists
+    spark_dir(project_dir).mkdir(parents=True, exist_ok=True)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in session_settings(project_dir).items():
         builder = builder.config(key, value)
