@@ -8,8 +8,17 @@ integers equal, floats equal to 1e-9.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
+
+from olist_segmentation import engines
+
+from conftest import Build
 
 #: Public marts compared, with their key.
 MARTS = {
@@ -52,3 +61,68 @@ def assert_same_mart(mart: str, duck: pd.DataFrame, other: pd.DataFrame) -> None
             assert right.astype(str).tolist() == left.astype(str).tolist(), (
                 f"{mart}.{column}"
             )
+
+
+Query = Callable[[str], pd.DataFrame]
+
+
+def load_and_build(target: str, build: Build) -> None:
+    """Load the sample into ``target``, build it, then `make drift`'s models."""
+    counts = engines.load(target, build.data_dir)
+    assert counts["orders"] == len(
+        pd.read_csv(build.data_dir / "olist_orders_dataset.csv")
+    )
+    engines.build(target, "default")
+    engines.build(target, "monitoring", {"segment_refit": False})
+
+
+def assert_mart_equals_duckdb(mart: str, build: Build, query: Query) -> None:
+    """Compare one public mart of the engine with the DuckDB build."""
+    order = ", ".join(MARTS[mart])
+    sql = f"select * from main.{mart} order by {order}"
+    assert_same_mart(mart, build.query(sql), query(sql))
+
+
+def assert_every_customer_segmented_once(query: Query) -> None:
+    """Every customer of customer_rfm has exactly one row of customer_segments."""
+    counts = query(
+        "select (select count(*) from main.customer_rfm) as rfm, "
+        "(select count(distinct customer_unique_id) from main.customer_segments) "
+        "as segmented, (select count(*) from main.customer_segments) as rows_"
+    ).iloc[0]
+    assert counts["rfm"] == counts["segmented"] == counts["rows_"] > 0
+
+
+def assert_rebuild_fits_nothing(target: str, query: Query) -> pd.DataFrame:
+    """Rebuild: no new model version, the same segments; return them."""
+    before = query("select * from main.customer_segments order by 1")
+    latest = "select max(model_version) as v from main.segment_model_selection"
+    versions = query(latest)
+    engines.build(target, "default")
+    after = query("select * from main.customer_segments order by 1")
+    assert query(latest).equals(versions)
+    pd.testing.assert_frame_equal(
+        before.drop(columns=list(VOLATILE)), after.drop(columns=list(VOLATILE))
+    )
+    return after
+
+
+def assert_bad_csv_refused(
+    target: str, build: Build, tmp_path: Path, query: Query
+) -> None:
+    """A timestamp that does not parse: the load names it, loads nothing."""
+    data = tmp_path / "data"
+    shutil.copytree(build.data_dir, data)
+    orders = data / "olist_orders_dataset.csv"
+    lines = orders.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(lines[1].split(",")[3], '"not a time"', 1)
+    orders.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    count = "select count(*) as n from olist.orders"
+    rows_before = query(count).iloc[0, 0]
+    with pytest.raises(engines.EngineError) as raised:
+        engines.load(target, data)
+    message = str(raised.value)
+    assert "olist_orders_dataset.csv" in message
+    assert "order_purchase_timestamp" in message
+    assert "Nothing was loaded" in message
+    assert query(count).iloc[0, 0] == rows_before

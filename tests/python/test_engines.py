@@ -88,8 +88,9 @@ def test_spark_session_settings_come_from_the_profile(monkeypatch, tmp_path):
     folder = (PROJECT_DIR / "relative" / "spark").resolve()
     # made absolute against the project, and exported for dbt's own render
     assert settings["spark.sql.warehouse.dir"] == f"{folder}/tables"
-    assert f"databaseName={folder}/metastore_db;" in (
-        settings["spark.hadoop.javax.jdo.option.ConnectionURL"]
+    assert (
+        f"databaseName={folder}/metastore_db;"
+        in (settings["spark.hadoop.javax.jdo.option.ConnectionURL"])
     )
     assert settings["spark.driver.memory"] == "3g"
     assert settings["spark.sql.session.timeZone"] == "UTC"
