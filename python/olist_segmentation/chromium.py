@@ -22,6 +22,8 @@ from pathlib import Path
 from playwright.sync_api import ConsoleMessage, Page, Request, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from olist_segmentation.errors import OlistError
+
 #: Environment variable naming the Chromium binary to use.
 CHROMIUM_ENV = "OLIST_CHROMIUM"
 #: Names tried on PATH, in order, when OLIST_CHROMIUM is not set.
@@ -41,7 +43,7 @@ HEADLESS_FLAGS = (
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 
 
-class ChromiumError(RuntimeError):
+class ChromiumError(OlistError):
     """Chromium is missing, failed to start or did not answer."""
 
 

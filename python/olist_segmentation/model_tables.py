@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from olist_segmentation.errors import OlistError
+
 #: Columns of the ``segment_model_selection`` table, in order.
 SELECTION_COLUMNS = (
     "model_version",
@@ -30,7 +32,7 @@ SELECTION_COLUMNS = (
 )
 
 
-class SegmentationError(ValueError):
+class SegmentationError(OlistError, ValueError):
     """The features or the settings cannot give a segmentation."""
 
 
