@@ -20,7 +20,8 @@ REPORT_DIR ?= reports
 
 .DEFAULT_GOAL := help
 .PHONY: help install data run build summary report screenshot chromium test lint \
-	format benchmark clean stability drift refit test-postgres test-spark java
+	format benchmark clean stability drift refit test-postgres test-spark java \
+	test-fast
 
 help:  ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -87,8 +88,11 @@ chromium:  ## install headless Chromium (Debian package) when none is found
 		exit 1; \
 	fi
 
-test: install lint chromium  ## lint (ruff, sqlfluff) and run the whole test suite
+test: install lint chromium  ## lint (ruff, mypy, sqlfluff, dbt-score) and run the whole test suite
 	$(BIN)/pytest
+
+test-fast: install  ## the unit tests only (seconds): no dbt, server, browser or process
+	$(BIN)/pytest -m "not integration and not postgres and not spark"
 
 # The local PostgreSQL of `make test-postgres` (scripts/postgres-server.sh).
 export OLIST_PG_PORT ?= 54329

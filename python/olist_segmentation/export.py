@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from olist_segmentation.build import connect
+from olist_segmentation.warehouse import connect
 from olist_segmentation.errors import OlistError
 
 #: The export's columns, in order; one row per customer.

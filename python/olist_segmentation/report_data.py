@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from olist_segmentation.build import WarehouseError, connect
+from olist_segmentation.errors import WarehouseError
+from olist_segmentation.warehouse import connect
 from olist_segmentation.report_predictions import PredictionData, load_predictions
 
 #: Segment tables the report reads (built by the segmentation models).

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -123,3 +125,79 @@ def stability_build(
         Build(sample_dir, warehouse, output),
         Build(sample_dir, snapshot, early.output),
     )
+
+
+#: Fixtures that build a warehouse with dbt: a test using one is integration.
+INTEGRATION_FIXTURES = frozenset({"sample_build", "stability_build"})
+#: Calls that run dbt, a database server, a browser or a child process.
+INTEGRATION_CALLS = (
+    "run_dbt(",
+    "build_or_fail(",
+    "cli.main(",
+    "subprocess.",
+    "engines.",
+    "load_and_build(",
+    "build_report(",
+    "screenshot(",
+    "chromium",
+)
+
+
+def _source_runs_something(obj: object, namespace: dict[str, Any], depth: int) -> bool:
+    """Whether ``obj``'s source, or a module function it calls, runs something."""
+    try:
+        source = inspect.getsource(obj)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+    if any(call in source for call in INTEGRATION_CALLS):
+        return True
+    if depth == 0:
+        return False
+    return any(
+        _source_runs_something(value, namespace, depth - 1)
+        for name, value in namespace.items()
+        if inspect.isfunction(value)
+        and value is not obj
+        and f"{name}(" in source
+        and value.__module__ == namespace.get("__name__")
+    )
+
+
+def _runs_something_real(item: pytest.Item) -> bool:
+    """Whether ``item`` builds with dbt, starts a browser or a process.
+
+    Looks at the test, the fixtures it uses and the module's own functions
+    they call (three levels deep).
+    """
+    if INTEGRATION_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    function = getattr(item, "function", None)
+    if function is None:
+        return False
+    namespace = function.__globals__
+    if _source_runs_something(function, namespace, 3):
+        return True
+    fixture_info = getattr(item, "_fixtureinfo", None)
+    definitions = getattr(fixture_info, "name2fixturedefs", {})
+    return any(
+        _source_runs_something(definition.func, definition.func.__globals__, 3)
+        for defs in definitions.values()
+        for definition in defs
+        if definition.func.__module__ not in ("conftest",)
+        or definition.argname in INTEGRATION_FIXTURES
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that run dbt, a server, a browser or a process ``integration``.
+
+    ``make test-fast`` (``pytest -m "not integration"``) runs the rest in
+    seconds; ``make test`` runs everything. A test marked by hand keeps it.
+    """
+    for item in items:
+        if item.get_closest_marker("integration") is None and (
+            _runs_something_real(item)
+            or item.get_closest_marker("postgres")
+            or item.get_closest_marker("spark")
+        ):
+            item.add_marker(pytest.mark.integration)

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from olist_segmentation.build import PROJECT_DIR, warehouse_summary
+from olist_segmentation.build import PROJECT_DIR
+from olist_segmentation.summaries import warehouse_summary
 
 from conftest import Build, build_or_fail
 from oracle import rfm_from_csv

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from olist_segmentation.build import warehouse_summary
+from olist_segmentation.summaries import warehouse_summary
 
 from conftest import Build, build_or_fail
 
