@@ -1,0 +1,72 @@
+"""What the commands share: options, the build runner, exit codes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from olist_segmentation import build, generate
+from olist_segmentation.log import get_logger
+
+#: Exit status of ``olist-seg drift --fail-if-due`` when a refit is due.
+EXIT_REFIT_DUE = 3
+#: Exit status of an error the user can fix (a bad option, a bad file).
+EXIT_USER_ERROR = 2
+
+LOG = get_logger("olist_segmentation.cli")
+
+PATH = click.Path(path_type=Path)
+DATA_DIR = click.option(
+    "--data-dir",
+    type=PATH,
+    help="Folder of the nine Kaggle CSVs [default: $OLIST_DATA_DIR, else "
+    "data/sample, generated when missing].",
+)
+WAREHOUSE = click.option(
+    "--warehouse",
+    type=PATH,
+    help="DuckDB file [default: $OLIST_DUCKDB_PATH, else warehouse/olist.duckdb].",
+)
+
+
+def generate_default_sample(data_dir: Path) -> None:
+    """Write the synthetic sample when ``data_dir`` is the missing default."""
+    default = build.find_project_dir() / "data" / "sample"
+    if data_dir == default.resolve() and not data_dir.exists():
+        LOG.info("No data in %s: generating the synthetic sample.", data_dir)
+        generate.generate(data_dir, generate.DEFAULT_ORDERS, generate.DEFAULT_SEED)
+
+
+def run_build(
+    data_dir: Path | None,
+    warehouse: Path | None,
+    dbt_args: list[str],
+    dbt_vars: dict[str, object],
+) -> tuple[int, Path]:
+    """Run one dbt command; return its exit code and the warehouse path."""
+    env = build.dbt_environment(data_dir, warehouse)
+    data = Path(env["OLIST_DATA_DIR"])
+    served = Path(env["OLIST_DUCKDB_PATH"])
+    generate_default_sample(data)
+    LOG.info("dbt %s on %s into %s", " ".join(dbt_args), data, served)
+    started = time.perf_counter()
+    result = build.run_dbt(dbt_args, data, served, dbt_vars or None)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        kept = (
+            f"{served} still holds the previous complete build."
+            if served.exists()
+            else f"no warehouse was created at {served}."
+        )
+        LOG.error(
+            "dbt build failed (exit %s) after %.1f s: see the errors above. "
+            "Nothing was published: %s",
+            result.returncode,
+            seconds,
+            kept,
+        )
+    else:
+        LOG.info("dbt build finished in %.1f s on %s", seconds, data)
+    return result.returncode, served

@@ -1,0 +1,217 @@
+"""Commands that build or check the warehouse: build, load, drift, stability."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from olist_segmentation import build, engines, report
+from olist_segmentation.cli.common import (
+    DATA_DIR,
+    EXIT_REFIT_DUE,
+    PATH,
+    WAREHOUSE,
+    generate_default_sample,
+    run_build,
+)
+from olist_segmentation.summaries import (
+    drift_summary,
+    stability_summary,
+    warehouse_summary,
+)
+from olist_segmentation.warehouse import require_segments
+
+
+@click.command("build")
+@DATA_DIR
+@WAREHOUSE
+@click.option(
+    "--as-of-date",
+    metavar="YYYY-MM-DD",
+    help="Reference date of recency [default: the day after the latest "
+    "qualifying purchase].",
+)
+@click.option(
+    "--refit",
+    is_flag=True,
+    help="Fit a new segment model version [default: reuse the frozen model and "
+    "only score customers].",
+)
+@click.option(
+    "--target",
+    type=click.Choice(("duckdb", *engines.TARGETS)),
+    default="duckdb",
+    show_default=True,
+    help="Where to build: the DuckDB file, or PostgreSQL / Spark (load the CSVs "
+    "first with `olist-seg load --target ...`).",
+)
+def build_command(
+    data_dir: Path | None,
+    warehouse: Path | None,
+    as_of_date: str | None,
+    refit: bool,
+    target: str,
+) -> int:
+    """Run `dbt build` and print a summary of the marts."""
+    dbt_vars: dict[str, object] = {}
+    if as_of_date:
+        dbt_vars["as_of_date"] = as_of_date
+    if refit:
+        dbt_vars["segment_refit"] = True
+    if target != "duckdb":
+        started = time.perf_counter()
+        engines.build(target, "default", dbt_vars or None)
+        click.echo(
+            f"Build on {target} finished in {time.perf_counter() - started:.1f} s."
+        )
+        return 0
+    code, served = run_build(data_dir, warehouse, ["build"], dbt_vars)
+    if code == 0:
+        click.echo(warehouse_summary(served).render())
+    return code
+
+
+@click.command("load")
+@DATA_DIR
+@click.option(
+    "--target",
+    type=click.Choice(engines.TARGETS),
+    required=True,
+    help="The profiles.yml target to load: postgres (server from $OLIST_PG_HOST, "
+    "$OLIST_PG_PORT, $OLIST_PG_USER, $OLIST_PG_PASSWORD, $OLIST_PG_DATABASE) or "
+    "spark (local, tables in $OLIST_SPARK_DIR, default warehouse/spark).",
+)
+def load_command(data_dir: Path | None, target: str) -> int:
+    """Check the nine CSVs and load them into PostgreSQL or Spark (schema olist)."""
+    data = Path(build.dbt_environment(data_dir)["OLIST_DATA_DIR"])
+    generate_default_sample(data)
+    started = time.perf_counter()
+    counts = engines.load(target, data)
+    click.echo(
+        f"Loaded {sum(counts.values()):,} rows of {len(counts)} tables into "
+        f"{target} schema {engines.RAW_SCHEMA} in "
+        f"{time.perf_counter() - started:.1f} s."
+    )
+    return 0
+
+
+@click.command("summary")
+@WAREHOUSE
+def summary_command(warehouse: Path | None) -> int:
+    """Print the summary of the last build."""
+    click.echo(warehouse_summary(warehouse).render())
+    return 0
+
+
+@click.command("stability")
+@DATA_DIR
+@WAREHOUSE
+@click.option(
+    "--threshold",
+    type=float,
+    help="ARI the frozen model must keep against a refit [default: var "
+    "stability_ari_threshold, 0.8].",
+)
+@click.option(
+    "--start-date",
+    "start_dates",
+    multiple=True,
+    metavar="YYYY-MM-DD",
+    help="Start date of the simulation (repeat for several) [default: var "
+    "stability_start_dates].",
+)
+@click.option(
+    "--horizon-weeks",
+    type=int,
+    help="Weeks after each start date [default: var stability_horizon_weeks].",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=PATH,
+    default=Path("reports/segments.html"),
+    show_default=True,
+    help="Report to write.",
+)
+def stability_command(
+    data_dir: Path | None,
+    warehouse: Path | None,
+    threshold: float | None,
+    start_dates: tuple[str, ...],
+    horizon_weeks: int | None,
+    report_path: Path,
+) -> int:
+    """Measure how long the segmentation stays valid, and write the report.
+
+    Runs the refresh-interval simulation (`dbt build --selector stability`;
+    minutes on the real data).
+    """
+    dbt_vars: dict[str, object] = {}
+    if threshold is not None:
+        dbt_vars["stability_ari_threshold"] = threshold
+    if start_dates:
+        dbt_vars["stability_start_dates"] = list(start_dates)
+    if horizon_weeks is not None:
+        dbt_vars["stability_horizon_weeks"] = horizon_weeks
+    code, served = run_build(
+        data_dir, warehouse, ["build", "--selector", "stability"], dbt_vars
+    )
+    if code != 0:
+        return code
+    click.echo(stability_summary(served))
+    written = report.build_report(served, report_path)
+    click.echo(f"\nReport written to {written}")
+    return 0
+
+
+@click.command("drift")
+@DATA_DIR
+@WAREHOUSE
+@click.option(
+    "--as-of-date",
+    metavar="YYYY-MM-DD",
+    help="First rebuild the warehouse as of this date [default: check the "
+    "warehouse as built].",
+)
+@click.option("--no-build", is_flag=True, help="Print the last check, run nothing.")
+@click.option(
+    "--fail-if-due",
+    is_flag=True,
+    help=f"Exit with status {EXIT_REFIT_DUE} when a refit is due (cron, CI alerts).",
+)
+def drift_command(
+    data_dir: Path | None,
+    warehouse: Path | None,
+    as_of_date: str | None,
+    no_build: bool,
+    fail_if_due: bool,
+) -> int:
+    """Run the lift backtest and the drift check, and say whether a refit is due.
+
+    Runs `dbt build --selector monitoring` on a built warehouse.
+    """
+    served = Path(build.dbt_environment(warehouse=warehouse)["OLIST_DUCKDB_PATH"])
+    if not no_build:
+        if as_of_date:
+            code, _ = run_build(
+                data_dir,
+                warehouse,
+                ["build"],
+                {"as_of_date": as_of_date, "segment_refit": False},
+            )
+            if code != 0:
+                return code
+        require_segments(served)
+        code, served = run_build(
+            data_dir,
+            warehouse,
+            ["build", "--selector", "monitoring"],
+            {"segment_refit": False},
+        )
+        if code != 0:
+            return code
+    text, due = drift_summary(served)
+    click.echo(text)
+    return EXIT_REFIT_DUE if due and fail_if_due else 0
