@@ -17,7 +17,7 @@ import pytest
 from olist_segmentation.generator import parameters as p
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA_FILES = (
+RESOURCE_FILES = (
     "calendar.toml",
     "catalogue.toml",
     "categories.csv",
@@ -31,19 +31,19 @@ DATA_FILES = (
 )
 
 
-def _data_folder() -> list[str]:
-    folder = resources.files(p.DATA_PACKAGE).joinpath(p.DATA_FOLDER)
+def _resource_folder() -> list[str]:
+    folder = resources.files(p.RESOURCE_PACKAGE).joinpath(p.RESOURCE_FOLDER)
     return sorted(entry.name for entry in folder.iterdir() if entry.is_file())
 
 
 def test_every_data_file_is_read_and_shipped_with_the_package():
-    assert _data_folder() == sorted(DATA_FILES)
-    for name in DATA_FILES:
+    assert _resource_folder() == sorted(RESOURCE_FILES)
+    for name in RESOURCE_FILES:
         assert p.read_text(name).strip(), name
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = pyproject["tool"]["setuptools"]["package-data"]["olist_segmentation"]
-    for name in DATA_FILES:
-        path = f"generator/data/{name}"
+    for name in RESOURCE_FILES:
+        path = f"generator/resources/{name}"
         assert any(fnmatch.fnmatch(path, glob) for glob in globs), path
 
 

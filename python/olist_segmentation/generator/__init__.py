@@ -70,8 +70,8 @@ Where things are
 =====================  ======================================================
 module                 one idea
 =====================  ======================================================
-``data/``              the parameters, as TOML and CSV files
-``parameters``         reads ``data/`` into typed constants
+``resources/``              the parameters, as TOML and CSV files
+``parameters``         reads ``resources/`` into typed constants
 ``draws``              random-draw and array helpers, the ``Table`` type
 ``geography``          zip prefixes, where people and sellers live, geolocation
 ``catalogue``          sellers and products

@@ -1,7 +1,7 @@
-"""The generator's parameters, read from the TOML and CSV files in ``data/``.
+"""The generator's parameters, read from the TOML and CSV files in ``resources/``.
 
 Every number that describes the synthetic world (state shares, category mix,
-price tiers, customer types, review texts, ...) lives in a data file next to
+price tiers, customer types, review texts, ...) lives in a resource file next to
 this module; this module reads them once, at import, into typed constants:
 
 ==========================  ===================================================
@@ -19,7 +19,7 @@ file                        content
 ``reviews.toml``            review shares, score profiles and texts
 ==========================  ===================================================
 
-Changing a data file changes the generated sample (and its hashes); the order
+Changing a resource file changes the generated sample (and its hashes); the order
 of the rows matters, because codes are positions in these tables.
 """
 
@@ -32,23 +32,23 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-DATA_PACKAGE = "olist_segmentation.generator"
-DATA_FOLDER = "data"
+RESOURCE_PACKAGE = "olist_segmentation.generator"
+RESOURCE_FOLDER = "resources"
 
 
 def read_text(name: str) -> str:
-    """Return the text of a file of the generator's ``data/`` folder."""
-    folder = resources.files(DATA_PACKAGE).joinpath(DATA_FOLDER)
+    """Return the text of a file of the generator's ``resources/`` folder."""
+    folder = resources.files(RESOURCE_PACKAGE).joinpath(RESOURCE_FOLDER)
     return folder.joinpath(name).read_text(encoding="utf-8")
 
 
 def read_toml(name: str) -> dict[str, Any]:
-    """Return a TOML file of the generator's ``data/`` folder as a dict."""
+    """Return a TOML file of the generator's ``resources/`` folder as a dict."""
     return tomllib.loads(read_text(name))
 
 
 def read_csv(name: str) -> list[dict[str, str]]:
-    """Return the rows of a CSV file of the generator's ``data/`` folder."""
+    """Return the rows of a CSV file of the generator's ``resources/`` folder."""
     return list(csv.DictReader(io.StringIO(read_text(name))))
 
 
