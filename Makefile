@@ -34,7 +34,8 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed  ## create .venv and install the package and tools
 
-$(SAMPLE_DIR)/.complete: $(BIN)/.installed python/olist_segmentation/generate.py
+$(SAMPLE_DIR)/.complete: $(BIN)/.installed python/olist_segmentation/generate.py \
+		$(wildcard python/olist_segmentation/generator/*.py python/olist_segmentation/generator/resources/*)
 	$(BIN)/olist-generate --orders $(SAMPLE_ORDERS) --seed $(SAMPLE_SEED) --out $(SAMPLE_DIR)
 	@touch $@
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from olist_segmentation import generate as gen
+from olist_segmentation.errors import OlistError
 
 N_ORDERS = 2_000
 SEED = 7
@@ -528,8 +529,31 @@ def test_cli_rejects_too_few_orders(tmp_path):
 def test_main_returns_error_code_and_generate_raises(tmp_path, capsys):
     assert gen.main(["--orders", "5", "--out", str(tmp_path)]) == 2
     assert "at least 100" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="at least 100"):
+    with pytest.raises(gen.GeneratorArgumentError, match="at least 100") as error:
         gen.generate(tmp_path, 99, 1)
+    assert isinstance(error.value, OlistError)
+    assert isinstance(error.value, ValueError)  # what generate() raised before
+    for args, message in (
+        ((100, -1, gen.DEFAULT_START, gen.DEFAULT_END), "non-negative"),
+        ((100, 1, "2018-13-45", gen.DEFAULT_END), "ISO dates"),
+        ((100, 1, "2018-01-01", "2018-02-01"), "days after"),
+    ):
+        with pytest.raises(gen.GeneratorArgumentError, match=message):
+            gen.generate(tmp_path / "never", *args)
+    assert not (tmp_path / "never").exists()
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_clear_error(tmp_path, capsys):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a folder")
+    for out in (a_file, a_file / "below"):
+        with pytest.raises(gen.OutputFolderError, match="choose another --out"):
+            gen.generate(out, 100, 1)
+        assert gen.main(["--orders", "100", "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("olist-generate: error: ")
+        assert "Traceback" not in err
+    assert issubclass(gen.OutputFolderError, OlistError)
 
 
 def test_main_writes_files_and_progress_lines(tmp_path, capsys):
