@@ -49,7 +49,21 @@ class _Formatter(logging.Formatter):
 
 
 class _Handler(logging.StreamHandler[TextIO]):
-    """The package's stderr handler (marked, so it is added once)."""
+    """The package's stderr handler (marked, so it is added once).
+
+    Without an explicit stream it writes to ``sys.stderr`` as it is at each
+    record, so a redirected or captured stderr gets the lines.
+    """
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__(stream or sys.stderr)
+        self.follow_stderr = stream is None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write ``record`` (to the current ``sys.stderr`` when following it)."""
+        if self.follow_stderr and self.stream is not sys.stderr:
+            self.stream = sys.stderr
+        super().emit(record)
 
 
 def setup(level: int = logging.INFO, stream: TextIO | None = None) -> None:
@@ -57,18 +71,14 @@ def setup(level: int = logging.INFO, stream: TextIO | None = None) -> None:
 
     Args:
         level: The lowest level shown (``logging.DEBUG`` with ``-v``).
-        stream: Where to write; default stderr at the time of the call.
+        stream: Where to write; default ``sys.stderr`` as it is at each record.
     """
     root = logging.getLogger(ROOT)
     root.setLevel(level)
-    target = stream or sys.stderr
-    for handler in root.handlers:
-        if isinstance(handler, _Handler):
-            handler.setStream(target)
-            handler.setFormatter(_Formatter(use_colour(target)))
-            return
-    handler = _Handler(target)
-    handler.setFormatter(_Formatter(use_colour(target)))
+    for old in [h for h in root.handlers if isinstance(h, _Handler)]:
+        root.removeHandler(old)
+    handler = _Handler(stream)
+    handler.setFormatter(_Formatter(use_colour(stream or sys.stderr)))
     root.addHandler(handler)
     root.propagate = False
 

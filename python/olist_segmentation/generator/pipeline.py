@@ -8,7 +8,6 @@ draws inside a builder) changes every file after it.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -32,11 +31,14 @@ from olist_segmentation.generator.items import build_items, order_totals
 from olist_segmentation.generator.orders import add_timeline, build_orders, build_people
 from olist_segmentation.generator.payments import build_payments, plan_payments
 from olist_segmentation.generator.reviews import build_reviews
+from olist_segmentation.log import get_logger
+
+LOG = get_logger(__name__.rsplit(".", 1)[0])
 
 
 def log(message: str) -> None:
-    """Write one progress line to stderr."""
-    print(f"olist-generate: {message}", file=sys.stderr, flush=True)
+    """Write one progress line to stderr (``[generator] message``)."""
+    LOG.info(message)
 
 
 def build_tables(n_orders: int, seed: int, start: str, end: str) -> SampleTables:
