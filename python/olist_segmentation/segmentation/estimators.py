@@ -73,7 +73,9 @@ class FeaturePreparer(TransformerMixin, BaseEstimator):
         )
         filled = np.where(np.isnan(x), self.fill_values_, x)
         clipped = np.clip(filled, self.clip_lower_, self.clip_upper_)
-        return np.where(self.log_transform_, np.log1p(clipped), clipped)
+        # log1p only where it applies (a column without it may be negative)
+        logged = np.log1p(np.where(self.log_transform_, clipped, 0.0))
+        return np.where(self.log_transform_, logged, clipped)
 
 
 class WardClustering(ClusterMixin, BaseEstimator):
