@@ -8,13 +8,13 @@ date (int_segment_training_features).
 
 def model(dbt, session):
     """Return the segment_drift rows."""
-    from olist_segmentation import dbt_models
+    from olist_segmentation.dbt_models import monitoring
 
     psi_threshold = dbt.config.get("drift_psi_threshold")
     current = dbt.ref("int_customer_features").order("customer_unique_id").df()
     training = dbt.ref("int_segment_training_features").order("customer_unique_id").df()
     trained = dbt.ref("int_segment_training_as_of_date").df()
     selection = dbt.ref("segment_model_selection").df()
-    return dbt_models.segment_drift(
+    return monitoring.segment_drift(
         current, training, trained, selection, psi_threshold
     )

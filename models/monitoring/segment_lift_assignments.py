@@ -8,7 +8,7 @@ segments so that both carry the same ids and names.
 
 def model(dbt, session):
     """Return customer_unique_id, segment_id, segment_name, matches_production."""
-    from olist_segmentation import dbt_models
+    from olist_segmentation.dbt_models import monitoring
 
     dbt.config(materialized="table")
     features = dbt.ref("int_customer_features_lift").order("customer_unique_id").df()
@@ -16,6 +16,6 @@ def model(dbt, session):
     centres = dbt.ref("segment_model_centres").df()
     transforms = dbt.ref("segment_model_transforms").df()
     definitions = dbt.ref("segment_definitions").df()
-    return dbt_models.backtest_assignments(
+    return monitoring.backtest_assignments(
         features, selection, centres, transforms, definitions
     )

@@ -9,7 +9,7 @@ from segment_drift and the model's age.
 
 def model(dbt, session):
     """Return the segment_refit_check row."""
-    from olist_segmentation import dbt_models
+    from olist_segmentation.dbt_models import monitoring
 
     # dbt passes a config key to a Python model only when it is read with a
     # literal dbt.config.get("...") call.
@@ -28,7 +28,7 @@ def model(dbt, session):
     selection = dbt.ref("segment_model_selection").df()
     # the refits see the bounded fit sample, as the model's own fit did
     fit_sample = dbt.ref("int_segment_fit_sample").df()
-    return dbt_models.segment_refit_check(
+    return monitoring.segment_refit_check(
         features,
         segments,
         drift,

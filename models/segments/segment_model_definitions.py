@@ -6,7 +6,7 @@ The store behind the public SQL model segment_definitions.
 
 def model(dbt, session):
     """Return the definitions of a new model version, or no rows."""
-    from olist_segmentation import dbt_models
+    from olist_segmentation.dbt_models import common, segments
 
     sample = dbt.ref("int_segment_fit_sample")
     selection = dbt.ref("segment_model_selection").df()
@@ -15,8 +15,8 @@ def model(dbt, session):
     if dbt.is_incremental:
         previous = session.execute(f"select * from {dbt.this}").df()
     else:
-        previous = dbt_models.empty_frame(dbt_models.DEFINITION_COLUMNS)
-    return dbt_models.model_definitions(
+        previous = common.empty_frame(segments.DEFINITION_COLUMNS)
+    return segments.model_definitions(
         lambda: sample.order("customer_unique_id").df(),
         selection,
         transforms,

@@ -8,7 +8,7 @@ read only then.
 
 def model(dbt, session):
     """Return the rows to append (none when the latest version is reused)."""
-    from olist_segmentation import dbt_models
+    from olist_segmentation.dbt_models import segments
 
     # dbt passes a config key to a Python model only when it is read with a
     # literal dbt.config.get("...") call.
@@ -31,6 +31,6 @@ def model(dbt, session):
         latest = session.execute(
             f"select coalesce(max(model_version), 0) from {dbt.this}"
         ).fetchall()[0][0]
-    return dbt_models.model_selection(
+    return segments.model_selection(
         lambda: sample.order("customer_unique_id").df(), int(latest), settings.get
     )

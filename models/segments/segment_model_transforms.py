@@ -3,7 +3,7 @@
 
 def model(dbt, session):
     """Return the transforms of a new model version, or no rows."""
-    from olist_segmentation import dbt_models
+    from olist_segmentation.dbt_models import segments
 
     sample = dbt.ref("int_segment_fit_sample")
     selection = dbt.ref("segment_model_selection").df()
@@ -15,6 +15,6 @@ def model(dbt, session):
                 f"select distinct model_version from {dbt.this}"
             ).fetchall()
         }
-    return dbt_models.model_transforms(
+    return segments.model_transforms(
         lambda: sample.order("customer_unique_id").df(), selection, stored
     )

@@ -7,7 +7,7 @@ horizon, or only those already known at the start date).
 
 def model(dbt, session):
     """Return the stability_ari rows."""
-    from olist_segmentation import dbt_models
+    from olist_segmentation.dbt_models import stability
 
     # dbt passes a config key to a Python model only when it is read with a
     # literal dbt.config.get("...") call.
@@ -17,4 +17,4 @@ def model(dbt, session):
         dbt.ref("int_stability_features").order("as_of_date, customer_unique_id").df()
     )
     selection = dbt.ref("segment_model_selection").df()
-    return dbt_models.stability_ari(features, grid, selection, start_dates)
+    return stability.stability_ari(features, grid, selection, start_dates)

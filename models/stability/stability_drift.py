@@ -7,11 +7,11 @@ Kolmogorov-Smirnov statistic against the features as of the start date.
 
 def model(dbt, session):
     """Return the stability_drift rows."""
-    from olist_segmentation import dbt_models
+    from olist_segmentation.dbt_models import stability
 
     grid = dbt.ref("int_stability_as_of_dates").df()
     features = (
         dbt.ref("int_stability_features").order("as_of_date, customer_unique_id").df()
     )
     selection = dbt.ref("segment_model_selection").df()
-    return dbt_models.stability_drift(features, grid, selection)
+    return stability.stability_drift(features, grid, selection)

@@ -6,6 +6,9 @@ needs these, so it never imports the fitting code.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pandas as pd
 
 from olist_segmentation.errors import OlistError
@@ -34,6 +37,21 @@ SELECTION_COLUMNS = (
 
 class SegmentationError(OlistError, ValueError):
     """The features or the settings cannot give a segmentation."""
+
+
+def as_timestamp(value: object) -> pd.Timestamp:
+    """Return a date read from a table or a var as a pandas Timestamp.
+
+    Args:
+        value: A date as text, ``datetime.date``, ``datetime.datetime``,
+            ``pandas.Timestamp`` or ``numpy.datetime64``.
+
+    Raises:
+        TypeError: ``value`` is none of those.
+    """
+    if isinstance(value, str | dt.date | np.datetime64):
+        return pd.Timestamp(value)
+    raise TypeError(f"Expected a date, got {value!r} ({type(value).__name__})")
 
 
 def selection_frame(rows: list[dict[str, object]] | None = None) -> pd.DataFrame:

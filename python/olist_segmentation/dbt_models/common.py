@@ -1,0 +1,64 @@
+"""What the dbt Python model bodies share: logging, flags, empty frames, imports."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+
+import pandas as pd
+
+# The fitting code (scikit-learn, scipy) is imported inside the functions
+# that fit: a build that reuses the frozen model never loads it. dbt runs
+# Python models in parallel threads, and two threads importing scikit-learn
+# for the first time at once fail (a partially initialised module), so the
+# first import happens under this lock.
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_fitting_code() -> None:
+    """Import scikit-learn and the modules that fit, once, under a lock.
+
+    The lock guards Python's import machinery only; it holds no data, so no
+    model sees anything another model computed.
+    """
+    with _IMPORT_LOCK:
+        from olist_segmentation import (  # noqa: F401, PLC0415
+            naming,
+            segmentation,
+            stability,
+        )
+
+
+#: Reads the fit sample (``int_segment_fit_sample``, ordered by customer id).
+SampleLoader = Callable[[], pd.DataFrame]
+
+
+def log(message: str) -> None:
+    """Write a progress line of the segment models to stderr (dbt's log)."""
+    print(f"[segments] {message}", file=sys.stderr, flush=True)
+
+
+def flag(value: object) -> bool:
+    """Return a boolean var's value; text "true", "1" and "yes" are true."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return bool(value)
+
+
+def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    """Return a typed frame with no rows (what an unchanged version appends)."""
+    frame = pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
+    for name in columns:
+        if name in {"model_version", "segment_id", "cluster_label", "feature_position"}:
+            frame[name] = frame[name].astype("int64")
+        elif name.startswith("is_") or name == "log_transform":
+            frame[name] = frame[name].astype("bool")
+        elif name in {
+            "feature",
+            "segment_name",
+            "description",
+            "recommended_action",
+        }:
+            frame[name] = frame[name].astype("object")
+    return frame
