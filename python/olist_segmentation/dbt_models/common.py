@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 
 import pandas as pd
+
+from olist_segmentation.log import get_logger
 
 # The fitting code (scikit-learn, scipy) is imported inside the functions
 # that fit: a build that reuses the frozen model never loads it. dbt runs
@@ -34,9 +35,12 @@ def import_fitting_code() -> None:
 SampleLoader = Callable[[], pd.DataFrame]
 
 
+_LOG = get_logger("olist_segmentation.segments")
+
+
 def log(message: str) -> None:
     """Write a progress line of the segment models to stderr (dbt's log)."""
-    print(f"[segments] {message}", file=sys.stderr, flush=True)
+    _LOG.info(message)
 
 
 def flag(value: object) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from olist_segmentation.dbt_models.common import flag
+from olist_segmentation.log import get_logger
 from olist_segmentation.predictions.clv import fit_gamma_gamma, order_values
 from olist_segmentation.predictions.regression import PredictionError, fit_logistic
 
@@ -83,8 +84,9 @@ def model_parameters(
     return rows[PARAMETER_COLUMNS]
 
 
+_LOG = get_logger("olist_segmentation.predictions")
+
+
 def log(message: str) -> None:
     """Write a progress line of the purchase models to stderr."""
-    import sys  # noqa: PLC0415
-
-    print(f"[predictions] {message}", file=sys.stderr, flush=True)
+    _LOG.info(message)
