@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = con.execute(
             "select settings from main.segment_model_selection where is_chosen "
             "order by model_version desc limit 1"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     finally:
         con.close()
     config = seg.SegmentConfig.from_json(settings)

@@ -47,13 +47,15 @@ import hashlib
 import json
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
+from sklearn.pipeline import Pipeline
 
 from olist_segmentation import naming
 from olist_segmentation import segmentation as seg
@@ -106,7 +108,18 @@ def fit_sample(features: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
     )
 
 
-def load(warehouse: Path) -> dict[str, object]:
+@dataclass(frozen=True)
+class Study:
+    """What the study reads from the warehouse (see :func:`load`)."""
+
+    now: pd.DataFrame
+    past: pd.DataFrame
+    window: tuple[Any, ...]
+    buyers: set[str]
+    settings: str
+
+
+def load(warehouse: Path) -> Study:
     """Read the features now and at the lift date, the buyers, the settings."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -121,7 +134,7 @@ def load(warehouse: Path) -> dict[str, object]:
         window = con.execute(
             "select as_of_date, window_end_date, horizon_days "
             "from intermediate.int_lift_as_of_date"
-        ).fetchone()
+        ).fetchall()[0]
         buyers = con.execute(
             """
             select distinct orders.customer_unique_id
@@ -135,16 +148,10 @@ def load(warehouse: Path) -> dict[str, object]:
         settings = con.execute(
             "select settings from main.segment_model_selection where is_chosen "
             "order by model_version desc limit 1"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     finally:
         con.close()
-    return {
-        "now": now,
-        "past": past,
-        "window": window,
-        "buyers": set(buyers["customer_unique_id"]),
-        "settings": settings,
-    }
+    return Study(now, past, window, set(buyers["customer_unique_id"]), settings)
 
 
 def _scaled(
@@ -162,7 +169,7 @@ def _silhouette(z: np.ndarray, labels: np.ndarray, index: np.ndarray) -> float:
 
 
 def _named(
-    pipeline: object,
+    pipeline: Pipeline,
     config: seg.SegmentConfig,
     sample: pd.DataFrame,
     ids: dict[int, int],
@@ -177,28 +184,25 @@ def _named(
         index=[ids[i] for i in range(len(centres))],
     ).sort_index()
     raw = sample[list(config.features)].astype(float)
+    shares = pd.Series(segment_ids).value_counts(normalize=True)
     definitions = naming.define_segments(
         z_centres,
         raw.groupby(segment_ids).median(),
-        raw.median().to_dict(),
-        pd.Series(segment_ids).value_counts(normalize=True).to_dict(),
+        {str(name): float(value) for name, value in raw.median().items()},
+        dict(zip(shares.index.astype(int), shares.astype(float), strict=True)),
         kept,
         segment_means=raw.groupby(segment_ids).mean(),
-        overall_means=raw.mean().to_dict(),
+        overall_means={str(name): float(value) for name, value in raw.mean().items()},
     )
     return segment_ids, {d.segment_id: d for d in definitions}
 
 
-def run_variant(name: str, data: dict[str, object]) -> dict[str, object]:
+def run_variant(name: str, data: Study) -> dict[str, object]:
     """Select, fit, name, profile and backtest one feature set."""
     started = time.perf_counter()
     columns = VARIANTS[name]
-    config = replace(
-        seg.SegmentConfig.from_json(data["settings"]),  # type: ignore[arg-type]
-        features=columns,
-    )
-    now: pd.DataFrame = data["now"]  # type: ignore[assignment]
-    past: pd.DataFrame = data["past"]  # type: ignore[assignment]
+    config = replace(seg.SegmentConfig.from_json(data.settings), features=columns)
+    now, past = data.now, data.past
     sample = fit_sample(now, FIT_SAMPLE_SIZE, FIT_SAMPLE_SEED)
     print(f"[{name}] selection on {len(sample):,} customers", file=sys.stderr)
     candidates = seg.select_model(sample, config)
@@ -249,7 +253,7 @@ def run_variant(name: str, data: dict[str, object]) -> dict[str, object]:
     past_labels = past_pipeline.predict(seg.feature_matrix(past, config))
     past_segment = np.array([past_ids[label] for label in past_labels])
     production_on_past = pipeline.predict(seg.feature_matrix(past, config))
-    bought = past["customer_unique_id"].isin(data["buyers"]).to_numpy()
+    bought = past["customer_unique_id"].isin(data.buyers).to_numpy()
     overall_rate = bought.mean()
     lift_rows = []
     for segment_id in sorted(set(past_segment)):
@@ -275,7 +279,7 @@ def run_variant(name: str, data: dict[str, object]) -> dict[str, object]:
                 "segment_id": int(segment_id),
                 "segment_name": d.segment_name,
                 "customer_share": float(shares.get(segment_id, 0.0)),
-                "means": {f: float(profile.loc[segment_id, f]) for f in CURRENT},
+                "means": profile.loc[segment_id].to_dict(),
                 "recommended_action": d.recommended_action,
                 "description": d.description,
             }
@@ -298,8 +302,8 @@ def run_variant(name: str, data: dict[str, object]) -> dict[str, object]:
             )
         ),
         "ari_over_time": float(adjusted_rand_score(production_on_past, past_labels)),
-        "matched": int(sum(r["matches_production"] for r in lift_rows)),
-        "lift_as_of": str(data["window"][0])[:10],  # type: ignore[index]
+        "matched": int(sum(bool(r["matches_production"]) for r in lift_rows)),
+        "lift_as_of": str(data.window[0])[:10],
         "overall_purchase_rate": float(overall_rate),
         "lift_weighted_abs_deviation": float((weights * np.abs(lifts - 1)).sum()),
         "lift_max": float(lifts.max()),
@@ -335,8 +339,8 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
     return "\n".join(lines)
 
 
-def render(results: list[dict[str, object]]) -> str:
-    """Return the Markdown section (between the markers) from cached results."""
+def render(results: list[dict[str, Any]]) -> str:
+    """Return the Markdown section (between the markers) from the JSON cache."""
     first = results[0]
     parts = [
         BEGIN,

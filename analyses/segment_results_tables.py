@@ -16,6 +16,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, SupportsFloat, SupportsIndex, cast
 
 import duckdb
 import pandas as pd
@@ -23,15 +24,25 @@ import pandas as pd
 Formatter = Callable[[object], str]
 
 
+def _number(value: object) -> float | None:
+    """Return a cell as a float, or None when it is missing (None, NaN, NaT)."""
+    # pandas-stubs type isna() per kind of argument; it takes any object
+    if pd.isna(cast(Any, value)):
+        return None
+    if isinstance(value, str | SupportsFloat | SupportsIndex):
+        return float(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
 def _pct(value: object) -> str:
-    return "" if pd.isna(value) else f"{float(value):.1%}"  # type: ignore[arg-type]
+    number = _number(value)
+    return "" if number is None else f"{number:.1%}"
 
 
 def _num(digits: int) -> Formatter:
     def fmt(value: object) -> str:
-        if pd.isna(value):  # type: ignore[call-overload]
-            return ""
-        return f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+        number = _number(value)
+        return "" if number is None else f"{number:,.{digits}f}"
 
     return fmt
 

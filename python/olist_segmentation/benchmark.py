@@ -98,7 +98,8 @@ def measure(
 def _customers(warehouse: Path) -> int:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return int(con.execute("select count(*) from main.customer_rfm").fetchone()[0])
+        rows = con.execute("select count(*) from main.customer_rfm").fetchall()
+        return int(rows[0][0])
     finally:
         con.close()
 

@@ -263,15 +263,16 @@ def define_segments(
         sentences = []
         for _, feature, trait in traits[:3]:
             show = FORMATS.get(feature, _plain)
-            by_mean = (
+            if (
                 feature in DESCRIBED_BY_MEAN
                 and segment_means is not None
                 and overall_means is not None
-            )
-            segment_value = (segment_means if by_mean else segment_medians).loc[
-                segment_id, feature
-            ]
-            overall_value = (overall_means if by_mean else overall_medians)[feature]
+            ):
+                segment_value = segment_means.loc[segment_id, feature]
+                overall_value = overall_means[feature]
+            else:
+                segment_value = segment_medians.loc[segment_id, feature]
+                overall_value = overall_medians[feature]
             sentences.append(
                 trait.description.format(
                     segment=show(float(segment_value)),

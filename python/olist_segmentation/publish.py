@@ -274,7 +274,9 @@ def prepare_work_copy(paths: WorkPaths) -> None:
         elif paths.served.exists():
             shutil.copyfile(paths.served, paths.work_file)
         else:
-            config = {"storage_compatibility_version": STORAGE_VERSION}
+            config: dict[str, str | bool | int | float | list[str]] = {
+                "storage_compatibility_version": STORAGE_VERSION
+            }
             duckdb.connect(str(paths.work_file), config=config).close()
     except OSError as error:
         shutil.rmtree(paths.work_dir, ignore_errors=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, SupportsFloat, SupportsIndex, SupportsInt, cast
 
 import duckdb
 import pandas as pd
@@ -173,9 +174,32 @@ def missing(value: object) -> bool:
     if value is None or value is pd.NaT:
         return True
     try:
-        return bool(pd.isna(value))
+        # pandas-stubs type isna() per kind of argument; it takes any object
+        return bool(pd.isna(cast(Any, value)))
     except (TypeError, ValueError):
         return False
+
+
+def as_float(value: object) -> float:
+    """Return a cell as a float, as ``float()`` does (a number or numeric text).
+
+    Raises:
+        TypeError: ``value`` is neither a number nor text (None included).
+    """
+    if isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
+        return float(value)
+    raise TypeError(f"not a number: {value!r}")
+
+
+def as_int(value: object) -> int:
+    """Return a cell as an int, as ``int()`` does (a number or integer text).
+
+    Raises:
+        TypeError: ``value`` is neither a number nor text (None included).
+    """
+    if isinstance(value, str | bytes | SupportsInt | SupportsIndex):
+        return int(value)
+    raise TypeError(f"not a number: {value!r}")
 
 
 def _day(value: object) -> str | None:
@@ -436,5 +460,5 @@ def _rfm_cell_names(
             for fm in range(int(fm_min), int(fm_max) + 1):
                 names[(r, fm)] = str(name)
     for row in grid.itertuples():
-        names[(int(row.r_score), int(row.fm_score))] = str(row.rfm_segment)
+        names[(as_int(row.r_score), as_int(row.fm_score))] = str(row.rfm_segment)
     return names

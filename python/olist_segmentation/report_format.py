@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from olist_segmentation.report_data import missing
+from olist_segmentation.report_data import as_float, as_int, missing
 
 #: Plain-language names of algorithms.
 ALGORITHMS = {
@@ -55,25 +55,25 @@ def _e(value: object) -> str:
 def _num(value: object, decimals: int = 0) -> str:
     if missing(value):
         return "–"
-    return f"{float(value):,.{decimals}f}"
+    return f"{as_float(value):,.{decimals}f}"
 
 
 def _int(value: object) -> str:
-    return "–" if missing(value) else f"{int(value):,}"
+    return "–" if missing(value) else f"{as_int(value):,}"
 
 
 def _pct(value: object, decimals: int = 1) -> str:
-    return "–" if missing(value) else f"{float(value) * 100:.{decimals}f}%"
+    return "–" if missing(value) else f"{as_float(value) * 100:.{decimals}f}%"
 
 
 def _brl(value: object, decimals: int = 0) -> str:
-    return "–" if missing(value) else f"R$ {float(value):,.{decimals}f}"
+    return "–" if missing(value) else f"R$ {as_float(value):,.{decimals}f}"
 
 
 def _brl_compact(value: object) -> str:
     if missing(value):
         return "–"
-    number = float(value)
+    number = as_float(value)
     for size, suffix in ((1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if abs(number) >= size:
             scaled = number / size
@@ -82,7 +82,7 @@ def _brl_compact(value: object) -> str:
 
 
 def _lift(value: object) -> str:
-    return "–" if missing(value) else f"{float(value):.2f}×"
+    return "–" if missing(value) else f"{as_float(value):.2f}×"
 
 
 def _feature_style(feature: str) -> tuple[str, str]:
@@ -109,10 +109,10 @@ def _feature_value(kind: str, value: object) -> str:
     if kind == "brl":
         return _brl(value)
     if kind == "days":
-        return f"{float(value):,.0f} d"
+        return f"{as_float(value):,.0f} d"
     if kind == "km":
-        return f"{float(value):,.0f} km"
-    number = float(value)
+        return f"{as_float(value):,.0f} km"
+    number = as_float(value)
     return f"{number:,.2f}" if abs(number) < 100 else f"{number:,.0f}"
 
 
@@ -136,10 +136,10 @@ def _weeks(n: int) -> str:
 
 
 def _g(value: object) -> str:
-    return "–" if missing(value) else f"{float(value):g}"
+    return "–" if missing(value) else f"{as_float(value):g}"
 
 
 def _interval_text(weeks: object, censored: object) -> str:
     if missing(weeks):
         return "–"
-    return f"≥ {_weeks(int(weeks))}" if censored else _weeks(int(weeks))
+    return f"≥ {_weeks(as_int(weeks))}" if censored else _weeks(as_int(weeks))

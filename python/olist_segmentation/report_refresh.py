@@ -13,6 +13,8 @@ from olist_segmentation.report_data import (
     STABILITY_TABLES,
     RefreshData,
     ReportData,
+    as_float,
+    as_int,
     missing,
     records,
 )
@@ -65,7 +67,7 @@ def refresh_headline(recommendation: dict) -> str:
     """
     weeks = int(recommendation["recommended_interval_weeks"])
     per_year = recommendation.get("refits_per_year")
-    per_year = math.ceil(52 / max(weeks, 1)) if missing(per_year) else int(per_year)
+    per_year = math.ceil(52 / max(weeks, 1)) if missing(per_year) else as_int(per_year)
     refits = f"{per_year} refit{'' if per_year == 1 else 's'} a year"
     threshold = f"{float(recommendation['ari_threshold']):g}"
     starts = int(recommendation["start_dates"])
@@ -97,10 +99,10 @@ def refresh_headline(recommendation: dict) -> str:
         f"{threshold} in week {weeks + 1}."
     )
     robust = recommendation.get("robust_interval_weeks")
-    if not missing(robust) and int(robust) > weeks:
+    if not missing(robust) and as_int(robust) > weeks:
         text += (
             f" Not counting weeks in which fresh fits with different seeds "
-            f"disagreed among themselves, the interval is {_weeks(int(robust))}."
+            f"disagreed among themselves, the interval is {_weeks(as_int(robust))}."
         )
     return text
 
@@ -260,14 +262,14 @@ def _refit_check(refresh: RefreshData, recommendation: dict | None) -> str:
                 f"ARI frozen vs refit (threshold {_g(ari_threshold)})",
                 not missing(ari)
                 and not missing(ari_threshold)
-                and float(ari) < float(ari_threshold),
+                and as_float(ari) < as_float(ari_threshold),
             ),
             fact(
                 _num(psi, 3),
                 f"largest PSI: {psi_label} (threshold {_g(psi_threshold)})",
                 not missing(psi)
                 and not missing(psi_threshold)
-                and float(psi) >= float(psi_threshold),
+                and as_float(psi) >= as_float(psi_threshold),
             ),
             fact(
                 f"{_int(weeks)} of {_int(interval)}",
@@ -275,7 +277,7 @@ def _refit_check(refresh: RefreshData, recommendation: dict | None) -> str:
                 f"(features as of {check.get('as_of_date')}) vs refresh interval",
                 not missing(weeks)
                 and not missing(interval)
-                and int(weeks) > int(interval),
+                and as_int(weeks) > as_int(interval),
             ),
             fact(
                 _int(check.get("new_customers")),
@@ -296,10 +298,10 @@ def _refit_check(refresh: RefreshData, recommendation: dict | None) -> str:
         notes.append(f"Drifted features: {_e(check['drifted_features'])}.")
     if recommendation is not None and not missing(interval):
         simulated = int(recommendation["recommended_interval_weeks"])
-        if simulated != int(interval):
+        if simulated != as_int(interval):
             notes.append(
                 f"The age rule uses the configured interval of "
-                f"{_e(_weeks(int(interval)))} (dbt var "
+                f"{_e(_weeks(as_int(interval)))} (dbt var "
                 "<code>segment_refresh_interval_weeks</code>); the simulation "
                 "above recommends "
                 f"{_e(_interval_text(simulated, recommendation.get('is_lower_bound')))}"

@@ -10,7 +10,7 @@ from olist_segmentation.report_charts import (
     _z_colour,
     standardised_means,
 )
-from olist_segmentation.report_data import ReportData, missing, records
+from olist_segmentation.report_data import ReportData, as_int, missing, records
 from olist_segmentation.report_format import (
     _e,
     _feature_style,
@@ -100,7 +100,7 @@ def _profiles(data: ReportData) -> str:
     table_rows = []
     for feature in data.features:
         label, kind = styles[feature]
-        cells = "".join(
+        means = "".join(
             f'<td data-v="{_e(r[f"mean_{feature}"])}">'
             f"{_e(_feature_value(kind, r[f'mean_{feature}']))} / "
             f"{_e(_feature_value(kind, r.get(f'median_{feature}')))}</td>"
@@ -108,7 +108,7 @@ def _profiles(data: ReportData) -> str:
         )
         table_rows.append(
             f'<tr><td class="text" data-v="{_e(label)}">{_e(label)} '
-            f"<code>{_e(feature)}</code></td>{cells}</tr>"
+            f"<code>{_e(feature)}</code></td>{means}</tr>"
         )
     table = (
         "<h3>Mean and median of every feature</h3>"
@@ -126,7 +126,7 @@ def _profiles(data: ReportData) -> str:
 
 def _rfm(data: ReportData) -> str:
     counts = {
-        (int(r.r_score), int(r.fm_score)): int(r.customers)
+        (as_int(r.r_score), as_int(r.fm_score)): as_int(r.customers)
         for r in data.rfm_grid.itertuples()
     }
     total = sum(counts.values()) or 1
@@ -237,7 +237,7 @@ def _moves(data: ReportData) -> str:
     targets = order + sorted(set(behavioural["to_segment"]) - set(order))
     cells = {
         (str(r.from_segment), str(r.to_segment)): (
-            int(r.customers),
+            as_int(r.customers),
             r.share_of_from_segment,
         )
         for r in behavioural.itertuples()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from olist_segmentation.report_data import ReportData, Trust, missing
+from olist_segmentation.report_data import ReportData, Trust, as_int, missing
 
 #: Command that fits a new segment model version.
 REFIT_COMMAND = "make refit"
@@ -73,11 +73,11 @@ def assess(data: ReportData) -> Trust:
     fit_sample = fingerprint.get("fit_sample_customers")
     check = data.refresh.refit_check
     interval = None if check is None else check.get("refresh_interval_weeks")
-    interval = None if missing(interval) else int(interval)
+    interval = None if missing(interval) else as_int(interval)
     current = check is not None and _same(check, data.model_version, data.as_of_date)
     problems: list[str] = []
     refit_due: bool | None = None
-    if current:
+    if current and check is not None:
         refit_due = bool(check.get("is_refit_due"))
         if refit_due:
             problems.append(
@@ -138,8 +138,8 @@ def assess(data: ReportData) -> Trust:
         trained_as_of_date=trained,
         trained_customers=None
         if missing(trained_customers)
-        else int(trained_customers),
-        fit_sample_customers=None if missing(fit_sample) else int(fit_sample),
+        else as_int(trained_customers),
+        fit_sample_customers=None if missing(fit_sample) else as_int(fit_sample),
         refresh_interval_weeks=interval,
         valid_until=valid_until(trained, interval) or None,
         refit_due=refit_due,
@@ -154,6 +154,6 @@ def _same(row: dict, model_version: int, as_of_date: str) -> bool:
     version = row.get("model_version")
     return (
         not missing(version)
-        and int(version) == int(model_version)
+        and as_int(version) == int(model_version)
         and str(row.get("as_of_date"))[:10] == str(as_of_date)[:10]
     )

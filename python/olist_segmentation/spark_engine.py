@@ -3,9 +3,10 @@
 dbt-spark's ``session`` method runs Spark inside the dbt process, and it
 cannot run dbt Python models (it submits them to Databricks only). So a
 Spark build runs dbt *in this process* (``dbtRunner``) and the project's
-Python models between its phases (:func:`olist_segmentation.engines.build`),
-all on one SparkSession: one JVM for the whole build, and one process that
-holds the embedded Hive metastore (Derby allows a single JVM at a time).
+Python models between its phases (:mod:`olist_segmentation.phased_build`,
+through :class:`SparkBackend`), all on one SparkSession: one JVM for the
+whole build, and one process that holds the embedded Hive metastore (Derby
+allows a single JVM at a time).
 
 The session's settings are the ``server_side_parameters`` of the ``spark``
 target of ``profiles.yml``, rendered here with the same env vars dbt uses
@@ -26,9 +27,10 @@ from typing import Any
 import duckdb
 import jinja2
 import pandas as pd
-import yaml
+import yaml  # type: ignore[import-untyped,unused-ignore]  # no types-PyYAML
 
 from olist_segmentation.errors import OlistError
+from olist_segmentation.phased_build import EngineError, QueryResult
 
 #: Where the Spark warehouse (tables and metastore) lives, relative to the
 #: project directory unless absolute.
@@ -153,15 +155,15 @@ class SparkSessionAdapter:
         """Wrap a SparkSession."""
         self.spark = spark
 
-    def execute(self, sql: str) -> Any:
+    def execute(self, sql: str) -> QueryResult:
         """Run a query; the result reads as ``fetchall()`` or ``df()``."""
-        from olist_segmentation.engines import QueryResult  # noqa: PLC0415
-
         return QueryResult(self, sql)
 
     def read(self, sql: str) -> pd.DataFrame:
         """Return the rows of ``sql`` as DuckDB would give them to pandas."""
-        import pyarrow as pa  # noqa: PLC0415 (with pyspark's Arrow support)
+        # with pyspark's Arrow support (the spark extra); pyarrow has no type
+        # information, and the ignore holds with or without it installed
+        import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
 
         table = self.spark.sql(sql).toArrow()
         # Spark's `timestamp` carries the session time zone (UTC) into Arrow;
@@ -257,3 +259,48 @@ def load_tables(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return counts
+
+
+class SparkBackend:
+    """dbt in this process (dbtRunner) and the Python models on one session.
+
+    dbt-spark's session method starts Spark in the process that runs dbt;
+    running dbt here shares that session (one JVM, one holder of the
+    embedded metastore) with the Python models.
+    """
+
+    def __init__(self, project: Path) -> None:
+        """Start (or join) the process's SparkSession for ``project``."""
+        self.project = project
+        self.session = SparkSessionAdapter(spark_session(project))
+
+    def _invoke(self, args: list[str], dbt_vars: dict[str, object] | None) -> Any:
+        from dbt.cli.main import dbtRunner  # noqa: PLC0415
+
+        from olist_segmentation.build import dbt_arguments  # noqa: PLC0415
+
+        os.environ["DO_NOT_TRACK"] = "1"
+        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        arguments = dbt_arguments([*args, "--target", "spark"], dbt_vars, self.project)
+        return dbtRunner().invoke(arguments)
+
+    def models(self, selector: str, dbt_vars: dict[str, object] | None) -> set[str]:
+        """Return the names of the models ``selector`` selects (``dbt ls``)."""
+        result = self._invoke(
+            ["ls", "--quiet", "--selector", selector, "--resource-type", "model"]
+            + ["--output", "name"],
+            dbt_vars,
+        )
+        if not result.success:
+            raise EngineError(f"dbt ls failed on spark: {result.exception}")
+        return {str(name).split(".")[-1] for name in result.result}
+
+    def dbt(self, args: list[str], dbt_vars: dict[str, object] | None) -> bool:
+        """Run a dbt command in this process; whether it succeeded."""
+        return bool(self._invoke(args, dbt_vars).success)
+
+    def rollback(self) -> None:
+        """Spark tables have no transactions."""
+
+    def close(self) -> None:
+        """Keep the session: it lives as long as the process (dbt holds it)."""

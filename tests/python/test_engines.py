@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from olist_segmentation import engines
+from olist_segmentation import phased_build, postgres_engine
 
 
 def _node(name: str, language: str, parents: list[str]) -> dict:
@@ -34,7 +34,8 @@ MANIFEST = {
 
 
 def test_plan_runs_python_models_between_the_sql_batches_that_feed_them():
-    plan = engines.build_plan(MANIFEST, {n["name"] for n in MANIFEST["nodes"].values()})
+    names = {n["name"] for n in MANIFEST["nodes"].values()}
+    plan = phased_build.build_plan(MANIFEST, names)
     assert plan.batches == [
         (["sample", "stg"], ["fit", "centres"]),
         (["profiles", "scores"], ["drift"]),
@@ -43,7 +44,7 @@ def test_plan_runs_python_models_between_the_sql_batches_that_feed_them():
 
 
 def test_plan_of_a_selection_ignores_unselected_parents():
-    plan = engines.build_plan(MANIFEST, {"drift", "drift_summary"})
+    plan = phased_build.build_plan(MANIFEST, {"drift", "drift_summary"})
     assert plan.batches == [([], ["drift"]), (["drift_summary"], [])]
 
 
@@ -58,14 +59,14 @@ def test_plan_of_a_selection_ignores_unselected_parents():
     ],
 )
 def test_duckdb_types_map_to_postgres(duckdb_type, expected):
-    assert engines.pg_type(duckdb_type) == expected
+    assert postgres_engine.pg_type(duckdb_type) == expected
 
 
 def test_a_type_without_a_postgres_column_is_named():
-    with pytest.raises(engines.EngineError, match="INTEGER\\[\\]"):
-        engines.pg_type("INTEGER[]")
-    with pytest.raises(engines.EngineError, match="BLOB"):
-        engines.pg_type("BLOB")
+    with pytest.raises(phased_build.EngineError, match="INTEGER\\[\\]"):
+        postgres_engine.pg_type("INTEGER[]")
+    with pytest.raises(phased_build.EngineError, match="BLOB"):
+        postgres_engine.pg_type("BLOB")
 
 
 def test_spark_types_of_the_raw_columns():

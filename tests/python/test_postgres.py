@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from olist_segmentation import engines
+from olist_segmentation import postgres_engine
 
 from conftest import Build
 from engine_compare import (
@@ -30,9 +30,9 @@ pytestmark = pytest.mark.postgres
 
 
 def _pg_query(sql: str) -> pd.DataFrame:
-    connection = engines.pg_connect()
+    connection = postgres_engine.pg_connect()
     try:
-        return engines.PgSession(connection).read(sql)
+        return postgres_engine.PgSession(connection).read(sql)
     finally:
         connection.close()
 
@@ -40,7 +40,7 @@ def _pg_query(sql: str) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def postgres_build(sample_build: Build) -> Build:
     """The test sample loaded into PostgreSQL and built there."""
-    with engines.pg_connect() as connection, connection.cursor() as cursor:
+    with postgres_engine.pg_connect() as connection, connection.cursor() as cursor:
         # a fresh warehouse: no frozen model of an earlier run
         for schema in ("main", "staging", "intermediate", "reference", "olist"):
             cursor.execute(f"drop schema if exists {schema} cascade")

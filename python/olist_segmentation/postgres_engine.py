@@ -1,0 +1,358 @@
+"""The project on PostgreSQL: connection, the Python models' I/O, the raw load.
+
+A build runs dbt as a subprocess per phase (:class:`PostgresBackend`) and
+the project's Python models between the phases on a psycopg2 connection
+(:class:`PgSession`). Rows move between PostgreSQL and pandas through an
+in-memory DuckDB, so a model sees exactly the frames it sees on DuckDB and
+its result is written with the column types DuckDB would give it.
+
+Connection settings are the env vars of the ``postgres`` target in
+``profiles.yml``: ``OLIST_PG_HOST``, ``OLIST_PG_PORT``, ``OLIST_PG_USER``,
+``OLIST_PG_PASSWORD``, ``OLIST_PG_DATABASE``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from olist_segmentation.phased_build import EngineError, QueryResult
+
+#: DuckDB type -> PostgreSQL type, for the raw tables and Python results.
+_PG_TYPES = {
+    "VARCHAR": "text",
+    "BOOLEAN": "boolean",
+    "TINYINT": "smallint",
+    "SMALLINT": "smallint",
+    "INTEGER": "integer",
+    "BIGINT": "bigint",
+    "HUGEINT": "numeric(38,0)",
+    "UBIGINT": "numeric(20,0)",
+    "FLOAT": "real",
+    "DOUBLE": "double precision",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_S": "timestamp",
+    "TIME": "time",
+    "UUID": "uuid",
+    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
+    "INTERVAL": "interval",
+}
+#: PostgreSQL type OID -> DuckDB type, for reading relations into pandas.
+_DUCKDB_TYPES = {
+    16: "BOOLEAN",
+    20: "BIGINT",
+    21: "SMALLINT",
+    23: "INTEGER",
+    25: "VARCHAR",
+    700: "FLOAT",
+    701: "DOUBLE",
+    1042: "VARCHAR",
+    1043: "VARCHAR",
+    1082: "DATE",
+    1114: "TIMESTAMP",
+    1184: "TIMESTAMP WITH TIME ZONE",
+}
+
+
+def pg_type(duckdb_type: str) -> str:
+    """Return the PostgreSQL type for a DuckDB type name (DECIMAL kept)."""
+    name = duckdb_type.upper().strip()
+    if name.startswith("DECIMAL") or name.startswith("NUMERIC"):
+        return name.lower().replace("decimal", "numeric")
+    if name.endswith("[]") or name.startswith(("STRUCT", "MAP", "LIST")):
+        raise EngineError(
+            f"type {duckdb_type} has no PostgreSQL column type here: a Python "
+            "model must return flat columns."
+        )
+    if name not in _PG_TYPES:
+        raise EngineError(
+            f"type {duckdb_type} has no PostgreSQL column type here. Fix: add it "
+            "to postgres_engine._PG_TYPES, or cast the column in the Python model."
+        )
+    return _PG_TYPES[name]
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _duckdb_type(oid: int, precision: int | None, scale: int | None) -> str:
+    if oid == 1700:  # numeric
+        if precision and 0 < precision <= 38:
+            return f"DECIMAL({precision},{scale or 0})"
+        return "DOUBLE"
+    return _DUCKDB_TYPES.get(oid, "VARCHAR")
+
+
+# -- connection ---------------------------------------------------------------
+
+
+def pg_settings() -> dict[str, Any]:
+    """Return the connection settings of the ``postgres`` target (its env vars)."""
+    return {
+        "host": os.environ.get("OLIST_PG_HOST", "localhost"),
+        "port": int(os.environ.get("OLIST_PG_PORT", "5432")),
+        "user": os.environ.get("OLIST_PG_USER", "postgres"),
+        "password": os.environ.get("OLIST_PG_PASSWORD", ""),
+        "dbname": os.environ.get("OLIST_PG_DATABASE", "olist"),
+    }
+
+
+def pg_connect() -> Any:
+    """Open a psycopg2 connection to the ``postgres`` target.
+
+    Raises:
+        EngineError: The server cannot be reached; the message names the
+            address and the env vars that set it.
+    """
+    import psycopg2  # noqa: PLC0415 (only with the postgres extra)
+
+    settings = pg_settings()
+    try:
+        return psycopg2.connect(connect_timeout=10, **settings)
+    except psycopg2.OperationalError as error:
+        raise EngineError(
+            f"Cannot connect to PostgreSQL at {settings['host']}:{settings['port']} "
+            f"database {settings['dbname']} as {settings['user']}: "
+            f"{str(error).strip()}. Fix: start the server (for a local test "
+            "server: scripts/postgres-server.sh start) or set OLIST_PG_HOST, "
+            "OLIST_PG_PORT, OLIST_PG_USER, OLIST_PG_PASSWORD, OLIST_PG_DATABASE."
+        ) from error
+
+
+class PgSession:
+    """What a Python model calls ``session``: ``execute(sql)`` on PostgreSQL."""
+
+    def __init__(self, connection: Any) -> None:
+        """Wrap an open psycopg2 connection."""
+        self.connection = connection
+
+    def execute(self, sql: str) -> QueryResult:
+        """Run a query; the result reads as ``fetchall()`` or ``df()``."""
+        return QueryResult(self, sql)
+
+    def read(self, sql: str) -> pd.DataFrame:
+        """Return the rows of ``sql`` as DuckDB would give them to pandas."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"select * from ({sql}) as q limit 0")
+            columns = [
+                (
+                    c.name,
+                    _duckdb_type(c.type_code, c.precision, c.scale),
+                )
+                for c in cursor.description
+            ]
+            buffer = io.StringIO()
+            # NULL is \N, so that an empty string stays an empty string
+            cursor.copy_expert(
+                f"copy ({sql}) to stdout with (format csv, header true, null '\\N')",
+                buffer,
+            )
+        if not columns:
+            return pd.DataFrame()
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write(buffer.getvalue())
+            path = f.name
+        try:
+            spec = ", ".join(f"'{n}': '{t}'" for n, t in columns)
+            return (
+                duckdb.connect()
+                .execute(
+                    f"select * from read_csv(?, header = true, auto_detect = false, "
+                    f"columns = {{{spec}}}, quote = '\"', escape = '\"', "
+                    "nullstr = '\\N', allow_quoted_nulls = false)",
+                    [path],
+                )
+                .df()
+            )
+        finally:
+            os.unlink(path)
+
+    def write(self, relation: str, frame: pd.DataFrame, append: bool) -> int:
+        """Create (or append to) ``relation`` with ``frame``'s rows.
+
+        Column types are those DuckDB infers from the frame, as when
+        dbt-duckdb materialises a Python model.
+        """
+        con = duckdb.connect()
+        con.register("result", frame)
+        described = con.execute("describe select * from result").fetchall()
+        columns = [(row[0], pg_type(row[1])) for row in described]
+        with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as f:
+            path = f.name
+        try:
+            con.execute(
+                "copy result to '" + path.replace("'", "''") + "' "
+                "(format csv, header true, nullstr '\\N')"
+            )
+            with self.connection.cursor() as cursor:
+                if not append:
+                    cursor.execute(f"drop table if exists {relation} cascade")
+                ddl = ", ".join(f"{_quote(n)} {t}" for n, t in columns)
+                cursor.execute(f"create table if not exists {relation} ({ddl})")
+                names = ", ".join(_quote(n) for n, _ in columns)
+                with open(path, encoding="utf-8") as data:
+                    cursor.copy_expert(
+                        f"copy {relation} ({names}) from stdin "
+                        "with (format csv, header true, null '\\N')",
+                        data,
+                    )
+            self.connection.commit()
+        finally:
+            os.unlink(path)
+        return len(frame)
+
+    def exists(self, relation: str) -> bool:
+        """Whether ``relation`` (a quoted "db"."schema"."table") exists."""
+        parts = [p.strip('"') for p in relation.split(".")]
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                "select 1 from information_schema.tables "
+                "where table_schema = %s and table_name = %s",
+                (parts[-2], parts[-1]),
+            )
+            return cursor.fetchone() is not None
+
+
+# -- the phased build's backend -----------------------------------------------
+
+
+def _dbt(
+    args: list[str],
+    dbt_vars: dict[str, object] | None,
+    project_dir: Path,
+    capture: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """Run dbt on the ``postgres`` target in a subprocess."""
+    from olist_segmentation.build import dbt_command  # noqa: PLC0415
+
+    env = dict(os.environ)
+    env["DO_NOT_TRACK"] = "1"
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    return subprocess.run(
+        dbt_command([*args, "--target", "postgres"], dbt_vars),
+        cwd=project_dir,
+        env=env,
+        text=True,
+        capture_output=capture,
+        check=False,
+    )
+
+
+class PostgresBackend:
+    """dbt as a subprocess per phase; Python models on a psycopg2 session."""
+
+    def __init__(self, project: Path) -> None:
+        """Connect to the ``postgres`` target for the build of ``project``."""
+        self.project = project
+        self.connection = pg_connect()
+        self.session = PgSession(self.connection)
+
+    def models(self, selector: str, dbt_vars: dict[str, object] | None) -> set[str]:
+        """Return the names of the models ``selector`` selects (``dbt ls``)."""
+        listed = _dbt(
+            ["ls", "--selector", selector, "--resource-type", "model"]
+            + ["--output", "name"],
+            dbt_vars,
+            self.project,
+            capture=True,
+        )
+        if listed.returncode != 0:
+            raise EngineError(
+                f"dbt ls failed on postgres:\n{listed.stdout}{listed.stderr}"
+            )
+        return {
+            line.strip().split(".")[-1]
+            for line in listed.stdout.splitlines()
+            if re.fullmatch(r"[A-Za-z0-9_.]+", line.strip())
+        }
+
+    def dbt(self, args: list[str], dbt_vars: dict[str, object] | None) -> bool:
+        """Run a dbt command in a subprocess; whether it succeeded."""
+        return _dbt(args, dbt_vars, self.project).returncode == 0
+
+    def rollback(self) -> None:
+        """Roll back what a failed Python model wrote."""
+        self.connection.rollback()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+
+# -- loading the raw CSVs -----------------------------------------------------
+
+
+def load_tables(
+    data: Path,
+    tables: list[dict[str, Any]],
+    schema: str,
+    progress: Callable[[str], None],
+) -> dict[str, int]:
+    """Replace the raw tables of ``schema`` in one transaction: all or none.
+
+    Returns:
+        Rows loaded per table.
+    """
+    counts = {}
+    connection = pg_connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"create schema if not exists {schema}")
+            for table in tables:
+                started = time.perf_counter()
+                counts[table["name"]] = _load_table(cursor, data, table, schema)
+                progress(
+                    f"  {schema}.{table['name']}: {counts[table['name']]:,} rows "
+                    f"({time.perf_counter() - started:.1f} s)"
+                )
+        connection.commit()
+    except Exception:
+        connection.rollback()
+        raise
+    finally:
+        connection.close()
+    return counts
+
+
+def _load_table(cursor: Any, data: Path, table: dict[str, Any], schema: str) -> int:
+    """Replace one raw table with the typed rows of its CSV file."""
+    columns: dict[str, str] = table["columns"]
+    spec = ", ".join(f"'{n}': '{t}'" for n, t in columns.items())
+    path = str(data / table["file"])
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as f:
+        out = f.name
+    try:
+        duckdb.connect().execute(
+            "copy (select * from read_csv(?, header = true, auto_detect = false, "
+            "delim = ',', quote = '\"', escape = '\"', "
+            f"timestampformat = '%Y-%m-%d %H:%M:%S', columns = {{{spec}}})) "
+            "to '" + out.replace("'", "''") + "' (format csv, header true, "
+            "nullstr '', timestampformat '%Y-%m-%d %H:%M:%S')",
+            [path],
+        )
+        relation = f"{schema}.{_quote(table['name'])}"
+        ddl = ", ".join(f"{_quote(n)} {pg_type(t)}" for n, t in columns.items())
+        cursor.execute(f"drop table if exists {relation} cascade")
+        cursor.execute(f"create table {relation} ({ddl})")
+        with open(out, encoding="utf-8") as rows:
+            cursor.copy_expert(
+                f"copy {relation} from stdin with (format csv, header true)", rows
+            )
+        cursor.execute(f"select count(*) from {relation}")
+        return int(cursor.fetchone()[0])
+    finally:
+        os.unlink(out)
