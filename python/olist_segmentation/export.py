@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from olist_segmentation.warehouse import connect
 from olist_segmentation.errors import OlistError
+from olist_segmentation.warehouse import connect
 
 #: The export's columns, in order; one row per customer.
 EXPORT_SQL = """

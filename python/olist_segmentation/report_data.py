@@ -20,8 +20,8 @@ import duckdb
 import pandas as pd
 
 from olist_segmentation.errors import WarehouseError
-from olist_segmentation.warehouse import connect
 from olist_segmentation.report_predictions import PredictionData, load_predictions
+from olist_segmentation.warehouse import connect
 
 #: Segment tables the report reads (built by the segmentation models).
 SEGMENT_TABLES = (

@@ -15,8 +15,8 @@ import pytest
 from olist_segmentation import dbt_models
 from olist_segmentation import segmentation as seg
 from olist_segmentation.build import PROJECT_DIR, run_dbt
-from olist_segmentation.summaries import warehouse_summary
 from olist_segmentation.generate import generate
+from olist_segmentation.summaries import warehouse_summary
 
 from conftest import Build, build_or_fail
 
