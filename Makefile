@@ -126,14 +126,15 @@ java:  ## install Java 17 (Debian openjdk-17-jre-headless) for Spark when none i
 test-spark: install java $(BIN)/.spark-installed  ## build the sample on a local Spark, compare with DuckDB
 	$(BIN)/pytest -m spark tests/python/test_spark.py
 
-lint: install  ## ruff (PEP 8) on Python, sqlfluff (dbt templater) on SQL
+lint: install  ## ruff (PEP 8) and mypy on Python, sqlfluff (dbt templater) on SQL
 	$(BIN)/ruff check python tests/python analyses
 	$(BIN)/ruff format --check python tests/python analyses
+	$(BIN)/mypy
 	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models tests/dbt
 
 format: install  ## fix what ruff and sqlfluff can fix
-	$(BIN)/ruff format python tests/python
-	$(BIN)/ruff check --fix python tests/python
+	$(BIN)/ruff format python tests/python analyses
+	$(BIN)/ruff check --fix python tests/python analyses
 	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff fix models tests/dbt
 
 benchmark: install  ## time the build on the sample and on $$OLIST_BENCHMARK_DATA_DIR
