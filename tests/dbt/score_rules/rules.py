@@ -1,11 +1,8 @@
 """Rules and filters for `dbt-score lint` on this project."""
 
-from __future__ import annotations
-
 from dbt_score import Model, RuleViolation, rule, rule_filter
 
-#: Generic tests that make a set of columns a key.
-UNIQUE_TESTS = {"unique"}
+#: Model-level generic tests that make a set of columns a key.
 COMBINATION_TESTS = {"unique_combination_of_columns"}
 
 
