@@ -22,19 +22,22 @@ segments as (
 
 recency_bands as (
 
-    select * from thresholds where metric = 'recency_days'
+    select * from thresholds
+    where metric = 'recency_days'
 
 ),
 
 frequency_bands as (
 
-    select * from thresholds where metric = 'frequency'
+    select * from thresholds
+    where metric = 'frequency'
 
 ),
 
 monetary_bands as (
 
-    select * from thresholds where metric = 'monetary'
+    select * from thresholds
+    where metric = 'monetary'
 
 ),
 
