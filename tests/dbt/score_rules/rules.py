@@ -13,7 +13,9 @@ def is_public(model: Model) -> bool:
 
 
 @rule
-def has_primary_key_test(model: Model, exempt: list[str] | None = None) -> RuleViolation | None:
+def has_primary_key_test(
+    model: Model, exempt: list[str] | None = None
+) -> RuleViolation | None:
     """A model should have a primary-key test.
 
     Either one column with both `unique` and `not_null`, or a
