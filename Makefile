@@ -126,11 +126,16 @@ java:  ## install Java 17 (Debian openjdk-17-jre-headless) for Spark when none i
 test-spark: install java $(BIN)/.spark-installed  ## build the sample on a local Spark, compare with DuckDB
 	$(BIN)/pytest -m spark tests/python/test_spark.py
 
-lint: install  ## ruff (PEP 8) and mypy on Python, sqlfluff (dbt templater) on SQL
+lint: install  ## ruff (PEP 8) and mypy on Python, sqlfluff (dbt templater) on SQL, dbt-score on the project
 	$(BIN)/ruff check python tests/python analyses
 	$(BIN)/ruff format --check python tests/python analyses
 	$(BIN)/mypy
 	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models tests/dbt
+	@# dbt-score reads the manifest of a parse (its own target path, so a
+	@# build's target/ is left alone); rules and exceptions: pyproject.toml.
+	OLIST_DUCKDB_PATH=:memory: $(BIN)/dbt parse --quiet --project-dir . \
+		--profiles-dir . --target-path target/lint
+	$(BIN)/dbt-score lint --manifest target/lint/manifest.json
 
 format: install  ## fix what ruff and sqlfluff can fix
 	$(BIN)/ruff format python tests/python analyses
