@@ -2,9 +2,10 @@
 
 `customer_rfm` and `rfm_score_thresholds` show RFM as readable steps; the
 lift and purchase-score backtests score past dates with copies of those
-steps (DECISIONLOG "One feature definition, parameterised by the as-of date"). A copy that
-drifts from its mart would score the past differently from production, so
-the copies must equal the mart once their refs are mapped.
+steps (DECISIONLOG "One feature definition, parameterised by the as-of
+date"). A copy that drifts from its mart would score the past differently
+from production, so the copies must equal the mart once their refs are
+mapped.
 """
 
 from __future__ import annotations
