@@ -19,6 +19,7 @@ from sklearn.metrics import adjusted_rand_score
 from olist_segmentation import build as build_module
 from olist_segmentation import cli, dbt_models, stability
 from olist_segmentation import segmentation as seg
+from olist_segmentation.summaries import stability_summary
 
 from conftest import EARLY_AS_OF_DATE, STABILITY_VARS, Build, StabilityBuild
 
@@ -372,7 +373,7 @@ def test_stability_summary_states_the_recommendation(
         "select * from main.stability_recommendation "
         "where is_default_threshold and population = 'all_customers'"
     ).iloc[0]
-    text = build_module.stability_summary(b.warehouse)
+    text = stability_summary(b.warehouse)
     weeks = int(row["recommended_interval_weeks"])
     bound = ">= " if row["is_lower_bound"] else ""
     assert f"Recommended refresh interval: {bound}{weeks} week" in text
