@@ -42,6 +42,23 @@ def find_project_dir() -> Path:
     return repository
 
 
+def require_project() -> Path:
+    """Return the dbt project folder; raise when it has no ``dbt_project.yml``.
+
+    Raises:
+        WarehouseError: The folder :func:`find_project_dir` found is not a
+            dbt project.
+    """
+    project = find_project_dir()
+    if not (project / "dbt_project.yml").exists():
+        raise WarehouseError(
+            f"No dbt project at {project} (no dbt_project.yml). Fix: point "
+            "--project-dir or OLIST_PROJECT_DIR at the repository root, or "
+            "unset it."
+        )
+    return project
+
+
 #: The dbt project when the package was imported (see :func:`find_project_dir`).
 PROJECT_DIR = find_project_dir()
 DEFAULT_DATA_DIR = PROJECT_DIR / "data" / "sample"
@@ -119,7 +136,7 @@ def dbt_arguments(
         args: The dbt command and its flags (e.g. ``["build"]``).
         dbt_vars: Project vars, passed as ``--vars``.
         project_dir: The dbt project and its profiles.yml (default: the
-            package's, :data:`PROJECT_DIR`).
+            one :func:`find_project_dir` finds).
     """
     project = str(project_dir or find_project_dir())
     arguments = [*args, "--project-dir", project, "--profiles-dir", project]
@@ -155,12 +172,7 @@ def run_dbt(
     successful ``build``, ``run``, ``seed`` or ``snapshot`` publishes in one
     atomic step (:mod:`olist_segmentation.publish`).
     """
-    project = find_project_dir()
-    if not (project / "dbt_project.yml").exists():
-        raise WarehouseError(
-            f"No dbt project at {project} (no dbt_project.yml). Fix: point "
-            "OLIST_PROJECT_DIR at the repository root, or unset it."
-        )
+    project = require_project()
     env = dbt_environment(data_dir, warehouse)
     served = Path(env["OLIST_DUCKDB_PATH"])
     with publish.staged_build(served, "dbt " + " ".join(args)) as (paths, note, lock):

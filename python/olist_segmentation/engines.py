@@ -63,9 +63,9 @@ def build(
         EngineError: dbt or a Python model failed; tables of the phases
             before it stay as built (neither engine has a single-file swap).
     """
-    from olist_segmentation.build import PROJECT_DIR  # noqa: PLC0415
+    from olist_segmentation.build import find_project_dir  # noqa: PLC0415
 
-    project = project_dir or PROJECT_DIR
+    project = project_dir or find_project_dir()
     backend = _backend(target, project)
     try:
         run_build(backend, target, selector, dbt_vars, project, progress)
@@ -107,11 +107,11 @@ def load(
     Returns:
         Rows loaded per table.
     """
-    from olist_segmentation.build import PROJECT_DIR, dbt_command  # noqa: PLC0415
+    from olist_segmentation.build import dbt_command, find_project_dir  # noqa: PLC0415
 
     if target not in TARGETS:
         raise EngineError(f"--target {target}: not one of {', '.join(TARGETS)}.")
-    project = project_dir or PROJECT_DIR
+    project = project_dir or find_project_dir()
     data = Path(data_dir).expanduser().resolve()
     env = dict(os.environ)
     env.update(

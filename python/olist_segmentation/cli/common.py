@@ -33,7 +33,7 @@ WAREHOUSE = click.option(
 
 def generate_default_sample(data_dir: Path) -> None:
     """Write the synthetic sample when ``data_dir`` is the missing default."""
-    default = build.find_project_dir() / "data" / "sample"
+    default = build.require_project() / "data" / "sample"
     if data_dir == default.resolve() and not data_dir.exists():
         LOG.info("No data in %s: generating the synthetic sample.", data_dir)
         generate.generate(data_dir, generate.DEFAULT_ORDERS, generate.DEFAULT_SEED)
