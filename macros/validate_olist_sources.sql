@@ -14,19 +14,21 @@
     `dbt run` (it is the project's on-run-start hook); set the var
     `olist_validate_sources: false` to skip it.
 -#}
-{% macro validate_olist_sources(force=false) %}
+{% macro validate_olist_sources(force=false, data_dir=none) %}
     {#- force: check outside `dbt build`/`dbt run` too (`olist-seg load`
         runs it as `dbt run-operation validate_olist_sources --args
-        '{force: true}'` on an in-memory DuckDB before loading PostgreSQL). -#}
-    {{ return(adapter.dispatch('validate_olist_sources')(force)) }}
+        '{force: true}'` on an in-memory DuckDB before loading PostgreSQL).
+        data_dir: check this folder instead of the one the project was
+        parsed with (see check_olist_inputs). -#}
+    {{ return(adapter.dispatch('validate_olist_sources')(force, data_dir)) }}
 {% endmacro %}
 
-{% macro default__validate_olist_sources(force=false) %}
+{% macro default__validate_olist_sources(force=false, data_dir=none) %}
     {#- Other adapters load raw data their own way: nothing to check here. -#}
     {{ return('select 1 as validated') }}
 {% endmacro %}
 
-{% macro duckdb__validate_olist_sources(force=false) %}
+{% macro duckdb__validate_olist_sources(force=false, data_dir=none) %}
     {%- if not execute
         or (not force and flags.WHICH not in ['build', 'run'])
         or not var('olist_validate_sources', true) -%}
@@ -38,12 +40,14 @@
         | selectattr('source_name', 'equalto', 'olist')
         | sort(attribute='name') -%}
         {%- set meta = node.config.meta -%}
+        {#- meta data_dir is quoted for SQL ('' for '), as the yml writes it -#}
+        {%- set sql_dir = meta['data_dir'] if data_dir is none
+            else (data_dir | replace("'", "''")) -%}
         {%- do tables.append({
             'name': node.name,
             'file': meta['csv_file'],
-            'sql_path': meta['data_dir'] ~ '/' ~ meta['csv_file'],
-            'path': (meta['data_dir'] ~ '/' ~ meta['csv_file'])
-                | replace("''", "'"),
+            'sql_path': sql_dir ~ '/' ~ meta['csv_file'],
+            'path': (sql_dir ~ '/' ~ meta['csv_file']) | replace("''", "'"),
             'columns': meta['csv_columns'],
         }) -%}
     {%- endfor -%}
@@ -229,4 +233,14 @@
         ~ data_dir ~ "' passed the file, header, value and " ~ n_checks
         ~ " content checks.", info=true) }}
     {{ return('select 1 as validated') }}
+{% endmacro %}
+
+{% macro check_olist_inputs(data_dir=none) %}
+    {#- The build's input checks without a build: the project vars, then the
+        nine CSV files (of data_dir, default the configured folder), with the
+        same messages as the on-run-start hooks of `dbt build`. Run it as
+        `dbt run-operation check_olist_inputs` (DuckDB target; nothing is
+        read from or written to the warehouse). -#}
+    {%- do validate_project_vars() -%}
+    {%- do validate_olist_sources(force=true, data_dir=data_dir) -%}
 {% endmacro %}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -295,6 +296,12 @@ def timed(label: str, progress: Callable[[str], None]) -> Iterator[None]:
     progress(f"{label} ({time.perf_counter() - started:.1f} s)")
 
 
+def target_path(project: Path) -> Path:
+    """Return dbt's target folder: env ``DBT_TARGET_PATH`` (what dbt reads,
+    relative to the project), else ``<project>/target``."""
+    return project / os.environ.get("DBT_TARGET_PATH", "target")
+
+
 def run_build(
     backend: Backend,
     target: str,
@@ -310,7 +317,7 @@ def run_build(
             before it stay as built.
     """
     selected = backend.models(selector, dbt_vars)
-    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    manifest = json.loads((target_path(project) / "manifest.json").read_text())
     plan = build_plan(manifest, selected)
     progress(f"Build on {target} ({selector}) in {len(plan.batches)} phases:")
     progress(plan.describe())

@@ -14,8 +14,8 @@ import yaml
 from olist_segmentation.build import PROJECT_DIR
 from olist_segmentation.summaries import warehouse_summary
 
-from conftest import Build, build_or_fail
-from oracle import rfm_from_csv
+from helpers.builds import Build, build_or_fail
+from helpers.oracle import rfm_from_csv
 
 SEGMENTS_SEED = PROJECT_DIR / "seeds" / "rfm_segments.csv"
 
@@ -115,8 +115,10 @@ def test_summary_adds_up_and_names_segments(sample_build: Build) -> None:
     assert f"Drift check: {verdict.iloc[0, 0]}" in text
 
 
-def test_rebuild_gives_identical_tables(sample_build: Build, tmp_path: Path) -> None:
-    again = build_or_fail(sample_build.data_dir, tmp_path / "again.duckdb")
+def test_rebuild_gives_identical_tables(
+    sample_build: Build, sample_rebuild: Build
+) -> None:
+    again = sample_rebuild
     for table in ("customers", "customer_rfm", "rfm_score_thresholds"):
         order = "1, 2, 3" if table == "rfm_score_thresholds" else "1"
         first = sample_build.query(f"select * from main.{table} order by {order}")

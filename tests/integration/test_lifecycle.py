@@ -18,7 +18,7 @@ from olist_segmentation.build import PROJECT_DIR, run_dbt
 from olist_segmentation.generate import generate
 from olist_segmentation.summaries import warehouse_summary
 
-from conftest import Build, build_or_fail
+from helpers.builds import Build, build_or_fail, shared_build
 
 #: A fit sample smaller than the test sample's customers, so it bites.
 FIT_SAMPLE = 1000
@@ -43,13 +43,18 @@ class Bounded:
     folder: Path
 
 
-@pytest.fixture(scope="module")
-def bounded(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Bounded:
-    folder = tmp_path_factory.mktemp("bounded")
-    build = build_or_fail(
-        sample_dir, folder / "olist.duckdb", segment_fit_sample_size=FIT_SAMPLE
+@pytest.fixture(scope="session")
+def bounded(sample_dir: Path, shared_root: Path) -> Bounded:
+    """Read-only, shared by the session; tests that build take a copy."""
+    build = shared_build(
+        shared_root,
+        "bounded",
+        sample_dir,
+        lambda data, warehouse: build_or_fail(
+            data, warehouse, segment_fit_sample_size=FIT_SAMPLE
+        ),
     )
-    return Bounded(build, folder)
+    return Bounded(build, build.warehouse.parent)
 
 
 def _copy(bounded: Bounded, tmp_path: Path) -> Path:

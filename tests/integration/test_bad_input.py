@@ -10,7 +10,7 @@ import pytest
 
 from olist_segmentation.build import run_dbt
 
-from conftest import Build, build_or_fail
+from helpers.builds import Build, private_copy
 
 ITEMS = "olist_order_items_dataset.csv"
 
@@ -95,8 +95,8 @@ def test_unparseable_value_is_named(
 def test_failed_build_leaves_previous_marts_untouched(
     sample_build: Build, sample_copy: Path, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "w.duckdb"
-    good = build_or_fail(sample_build.data_dir, warehouse)
+    good = private_copy(sample_build, tmp_path / "served")
+    warehouse = good.warehouse
     before = good.query("select * from main.customer_rfm order by 1")
     _rewrite(sample_copy / ITEMS, ",price,", ",item_price,")
     _build_fails(sample_copy, warehouse)

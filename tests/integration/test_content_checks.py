@@ -20,7 +20,7 @@ import pytest
 
 from olist_segmentation.build import run_dbt
 
-from conftest import Build
+from helpers.builds import Build
 
 ORDERS = "olist_orders_dataset.csv"
 CUSTOMERS = "olist_customers_dataset.csv"

@@ -1,7 +1,10 @@
 """The real Olist data (99,441 orders), when CI provides it.
 
-Set OLIST_REAL_DATA_DIR to a folder of the nine Kaggle CSVs to run these;
-`.ci/run` does so when ../shared/data/olist exists.
+Set OLIST_REAL_DATA_DIR to a folder of the nine Kaggle CSVs to run these
+(`make test-real`). With OLIST_REAL_WAREHOUSE set too, they read that
+warehouse, built from those CSVs by `make run` (`olist-seg build`, then
+`olist-seg drift`), instead of building their own: `.ci/run` runs them
+right after `make run` on the real data.
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ import pytest
 
 from olist_segmentation import dbt_models
 
-from conftest import Build, build_or_fail
-from oracle import rfm_from_csv
+from helpers.builds import Build, build_or_fail
+from helpers.oracle import rfm_from_csv
 
 REAL_DATA = os.environ.get("OLIST_REAL_DATA_DIR")
+REAL_WAREHOUSE = os.environ.get("OLIST_REAL_WAREHOUSE")
 
 pytestmark = pytest.mark.skipif(
     not REAL_DATA, reason="OLIST_REAL_DATA_DIR is not set (no real data here)"
@@ -27,8 +31,14 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def real_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """`make run`'s warehouse (OLIST_REAL_WAREHOUSE), else a build of our own."""
+    data = Path(REAL_DATA or ".")
+    if REAL_WAREHOUSE:
+        warehouse = Path(REAL_WAREHOUSE)
+        assert warehouse.exists(), f"OLIST_REAL_WAREHOUSE={warehouse}: no such file"
+        return Build(data, warehouse, "")
     warehouse = tmp_path_factory.mktemp("real") / "olist.duckdb"
-    return build_or_fail(Path(REAL_DATA or "."), warehouse, monitoring=True)
+    return build_or_fail(data, warehouse, monitoring=True)
 
 
 def test_one_row_per_customer_with_a_qualifying_order(real_build: Build) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from olist_segmentation import export, report
 
-from conftest import Build
+from helpers.builds import Build
 
 COLUMNS = [
     "customer_unique_id",

@@ -18,7 +18,7 @@ import pytest
 
 from olist_segmentation import engines
 
-from conftest import Build
+from helpers.builds import Build
 
 #: Public marts compared, with their key.
 MARTS = {

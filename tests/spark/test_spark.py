@@ -19,8 +19,8 @@ import pytest
 
 from olist_segmentation.build import PROJECT_DIR
 
-from conftest import Build
-from engine_compare import (
+from helpers.builds import Build
+from helpers.engine_compare import (
     MARTS,
     assert_bad_csv_refused,
     assert_every_customer_segmented_once,

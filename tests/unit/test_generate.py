@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -504,26 +502,6 @@ def test_planted_types_differ_in_the_segmentation_features(tables):
 # --------------------------------------------------------------------------
 # Command line and validation
 # --------------------------------------------------------------------------
-
-
-def test_cli_rejects_too_few_orders(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "olist_segmentation.generate",
-            "--orders",
-            "5",
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
-    assert "--orders must be at least 100" in result.stderr
-    assert not (tmp_path / "out").exists()
 
 
 def test_main_returns_error_code_and_generate_raises(tmp_path, capsys):

@@ -8,23 +8,26 @@ import pytest
 
 from olist_segmentation.summaries import warehouse_summary
 
-from conftest import Build, build_or_fail
+from helpers.builds import EARLY, Build, build_or_fail, private_copy, shared_build
 
-EARLY = "2018-03-01"
 LATER = "2018-06-01"
 
 
-@pytest.fixture(scope="module")
-def two_dates(
-    sample_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Build, Build, str]:
-    """The same warehouse built as of EARLY, then as of LATER, and the
-    summary printed after the first build."""
-    warehouse = tmp_path_factory.mktemp("history") / "olist.duckdb"
-    early = build_or_fail(sample_dir, warehouse, as_of_date=EARLY)
-    first_summary = warehouse_summary(warehouse).render()
-    later = build_or_fail(sample_dir, warehouse, as_of_date=LATER)
-    return early, later, first_summary
+@pytest.fixture(scope="session")
+def two_dates(early_build: Build, shared_root: Path) -> tuple[Build, Build, str]:
+    """The same warehouse built as of EARLY (`early_build`), then as of
+    LATER (on a copy), and the summary printed after the first build.
+    Read-only, shared by the session."""
+    first_summary = warehouse_summary(early_build.warehouse).render()
+    later = shared_build(
+        shared_root,
+        "history_later",
+        early_build.data_dir,
+        lambda data, file: build_or_fail(
+            data, private_copy(early_build, file.parent).warehouse, as_of_date=LATER
+        ),
+    )
+    return early_build, later, first_summary
 
 
 def test_one_date_has_no_moves_yet(two_dates: tuple[Build, Build, str]) -> None:
@@ -46,9 +49,9 @@ def test_history_keeps_each_as_of_date(two_dates: tuple[Build, Build, str]) -> N
 
 
 def test_rebuild_at_the_same_date_replaces_its_rows(
-    two_dates: tuple[Build, Build, str],
+    two_dates: tuple[Build, Build, str], tmp_path: Path
 ) -> None:
-    later = two_dates[1]
+    later = private_copy(two_dates[1], tmp_path)
     again = build_or_fail(later.data_dir, later.warehouse, as_of_date=LATER)
     counts = again.query(
         "select as_of_date::varchar as d, count(*) as n, "

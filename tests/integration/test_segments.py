@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,9 @@ import yaml
 from sklearn.metrics import adjusted_rand_score
 
 from olist_segmentation import dbt_models
-from olist_segmentation import segmentation as seg
 from olist_segmentation.build import PROJECT_DIR, run_dbt
 
-from conftest import Build, build_or_fail
+from helpers.builds import Build, build_or_fail, private_copy, shared_build
 
 #: Columns that legitimately differ between two builds (wall-clock time).
 VOLATILE = {"scored_at"}
@@ -204,11 +202,9 @@ def test_lift_segments_carry_the_production_names(sample_build: Build) -> None:
 
 
 def test_rebuild_gives_identical_segment_tables(
-    sample_build: Build, tmp_path: Path
+    sample_build: Build, sample_rebuild: Build
 ) -> None:
-    again = build_or_fail(
-        sample_build.data_dir, tmp_path / "again.duckdb", monitoring=True
-    )
+    again = sample_rebuild
     tables = {
         "segment_model_selection": "algorithm, n_segments",
         "segment_model_transforms": "feature",
@@ -225,28 +221,29 @@ def test_rebuild_gives_identical_segment_tables(
         pd.testing.assert_frame_equal(first[keep], second[keep], obj=table)
 
 
-@pytest.fixture(scope="module")
-def past_then_present(
-    sample_build: Build, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Build, Build, Path]:
-    """A model fitted as of 2018-03-01, then a build on all the data.
+@pytest.fixture(scope="session")
+def past_then_present(early_build: Build, shared_root: Path) -> tuple[Build, Build]:
+    """A model fitted as of 2018-03-01 (`early_build`), then a build on all
+    the data into a copy of that warehouse. Read-only, shared by the session.
 
-    Returns the past build (a copy of its warehouse), the present build on
-    the same warehouse (the frozen version 1 reused), and the warehouse.
+    Returns the past build and the present build (the frozen version 1
+    reused).
     """
-    folder = tmp_path_factory.mktemp("lifecycle")
-    warehouse = folder / "olist.duckdb"
-    past = build_or_fail(sample_build.data_dir, warehouse, as_of_date="2018-03-01")
-    past_copy = folder / "past.duckdb"
-    shutil.copy(warehouse, past_copy)
-    present = build_or_fail(sample_build.data_dir, warehouse)
-    return Build(past.data_dir, past_copy, past.output), present, warehouse
+    present = shared_build(
+        shared_root,
+        "past_then_present",
+        early_build.data_dir,
+        lambda data, folder_file: build_or_fail(
+            data, private_copy(early_build, folder_file.parent).warehouse
+        ),
+    )
+    return early_build, present
 
 
 def test_new_customers_are_scored_by_the_frozen_model_without_refit(
-    past_then_present: tuple[Build, Build, Path],
+    past_then_present: tuple[Build, Build],
 ) -> None:
-    past, present, _ = past_then_present
+    past, present = past_then_present
     versions = present.query(
         "select distinct model_version from main.segment_definitions"
     )
@@ -273,9 +270,10 @@ def test_new_customers_are_scored_by_the_frozen_model_without_refit(
 
 
 def test_refit_keeps_ids_and_names_of_persisting_segments(
-    past_then_present: tuple[Build, Build, Path],
+    past_then_present: tuple[Build, Build], tmp_path: Path
 ) -> None:
-    past, _, warehouse = past_then_present
+    past, present = past_then_present
+    warehouse = private_copy(present, tmp_path).warehouse
     refit = build_or_fail(past.data_dir, warehouse, segment_refit=True)
     definitions = refit.query(
         "select * from main.segment_definitions order by model_version, segment_id"
@@ -296,46 +294,6 @@ def test_refit_keeps_ids_and_names_of_persisting_segments(
         "select model_version, is_chosen from segment_model_selection"
     )
     assert selection.groupby("model_version")["is_chosen"].sum().tolist() == [1, 1]
-
-
-def test_match_segments_follows_centres_not_labels() -> None:
-    transforms = pd.DataFrame(
-        {
-            "feature": ["a", "b"],
-            "feature_position": [1, 2],
-            "clip_lower": [-10.0, -10.0],
-            "clip_upper": [10.0, 10.0],
-            "log_transform": [False, False],
-            "mean": [0.0, 0.0],
-            "scale": [1.0, 1.0],
-        }
-    )
-    old_centres = pd.DataFrame(
-        {
-            "segment_id": [1, 1, 2, 2, 3, 3],
-            "feature": ["a", "b"] * 3,
-            "centre": [0.0, 0.0, 3.0, 3.0, -3.0, 3.0],
-        }
-    )
-    # new labels 0, 1, 2 sit near old ids 2, 1 and (far from all) new
-    new = np.array([[3.1, 2.9], [0.1, 0.0], [6.0, -6.0]])
-    labels = np.array([0, 0, 1, 2, 2, 2])
-    ids = seg.match_segments(
-        new, transforms, labels, old_centres, transforms, 1.0, next_id=4
-    )
-    assert ids == {0: 2, 1: 1, 2: 4}
-
-
-def test_too_few_customers_is_a_clear_error() -> None:
-    config = seg.SegmentConfig(features=("monetary",), k_values=(4, 5))
-    few = pd.DataFrame({"customer_unique_id": ["a", "b"], "monetary": [1.0, 2.0]})
-    with pytest.raises(seg.SegmentationError, match="Only 2 customers"):
-        seg.select_model(few, config)
-    empty = few.iloc[0:0]
-    with pytest.raises(seg.SegmentationError, match="nothing to segment"):
-        seg.select_model(empty, config)
-    with pytest.raises(seg.SegmentationError, match="lacks \\['recency_days'\\]"):
-        seg.select_model(few, seg.SegmentConfig(features=("recency_days",)))
 
 
 def test_bad_segment_var_stops_the_build_with_its_name(
@@ -380,20 +338,3 @@ def test_every_segment_column_is_documented(sample_build: Build) -> None:
     for model, columns in documented.items():
         actual = list(sample_build.query(f"select * from main.{model} limit 0").columns)
         assert columns == actual, model
-
-
-def test_silhouette_from_shared_distances_equals_scikit_learn() -> None:
-    from sklearn.metrics import silhouette_score
-
-    rng = np.random.default_rng(3)
-    z = np.vstack([rng.normal(c, 1.0, size=(300, 4)) for c in (0.0, 2.0, 5.0)])
-    distances = seg.sample_distances(z)
-    for labels in (
-        np.repeat([0, 1, 2], 300),
-        rng.integers(0, 4, size=900),
-        # a cluster of one point scores 0, as in scikit-learn
-        np.r_[np.zeros(899, dtype=int), 1],
-    ):
-        assert seg.silhouette_from_distances(distances, labels) == pytest.approx(
-            silhouette_score(z, labels), abs=1e-6
-        )

@@ -21,53 +21,10 @@ from olist_segmentation import cli, dbt_models, stability
 from olist_segmentation import segmentation as seg
 from olist_segmentation.summaries import stability_summary
 
-from conftest import EARLY_AS_OF_DATE, STABILITY_VARS, Build, StabilityBuild
+from helpers.builds import EARLY_AS_OF_DATE, STABILITY_VARS, Build, StabilityBuild
 
 # --------------------------------------------------------------------------
 # PSI: arithmetic on known distributions.
-
-
-def test_psi_is_zero_for_the_same_distribution() -> None:
-    values = np.arange(1000, dtype=float)
-    assert stability.psi(values, values.copy()) == 0.0
-    assert stability.psi(values, values[::-1].copy()) == 0.0
-
-
-def test_psi_of_a_shift_into_one_decile_matches_the_formula() -> None:
-    reference = np.arange(1000, dtype=float)  # 10% per decile
-    current = np.full(500, 5.0)  # everyone in the lowest decile
-    floor = stability.PSI_FLOOR
-    expected = (1 - 0.1) * math.log(1 / 0.1) + 9 * (floor - 0.1) * math.log(floor / 0.1)
-    assert stability.psi(reference, current) == pytest.approx(expected)
-    assert stability.drift_level(expected) == "significant"
-
-
-def test_psi_counts_missing_values_as_their_own_bin() -> None:
-    reference = np.arange(1000, dtype=float)
-    current = np.concatenate([reference, np.full(1000, np.nan)])  # half missing
-    floor = stability.PSI_FLOOR
-    # each decile halves (0.1 -> 0.05); the missing bin goes 0 -> 0.5
-    expected = 10 * (0.05 - 0.1) * math.log(0.05 / 0.1) + (0.5 - floor) * math.log(
-        0.5 / floor
-    )
-    assert stability.psi(reference, current) == pytest.approx(expected)
-
-
-def test_psi_bins_merge_on_a_feature_with_one_dominant_value() -> None:
-    reference = np.array([1.0] * 97 + [2.0, 3.0, 4.0])  # frequency: 97% buy once
-    assert list(stability.psi_bin_edges(reference)) == [1.0]  # deciles all 1
-    same_shares = np.array([1.0] * 970 + [2.0] * 10 + [3.0] * 10 + [4.0] * 10)
-    assert stability.psi(reference, same_shares) == pytest.approx(0.0)
-
-
-def test_drift_levels_follow_the_usual_bands() -> None:
-    assert [stability.drift_level(v) for v in (0.0, 0.099, 0.1, 0.249, 0.25)] == [
-        "stable",
-        "stable",
-        "moderate",
-        "moderate",
-        "significant",
-    ]
 
 
 # --------------------------------------------------------------------------
@@ -463,20 +420,6 @@ def test_each_reason_alone_makes_a_refit_due(stability_build: StabilityBuild) ->
     aged = check(0.0001, 1000.0, relaxed["weeks_since_training"] - 1)
     assert aged["is_refit_due"]
     assert aged["verdict"].startswith("refit due: age")
-
-
-def test_bad_drift_vars_get_a_clear_error() -> None:
-    values = {
-        "stability_ari_threshold": 0.8,
-        "drift_psi_threshold": "high",
-        "segment_refresh_interval_weeks": 8,
-    }
-    with pytest.raises(seg.SegmentationError, match="drift_psi_threshold"):
-        stability.DriftThresholds.from_vars(values.get)
-    values["drift_psi_threshold"] = 0.25
-    values["segment_refresh_interval_weeks"] = 0
-    with pytest.raises(seg.SegmentationError, match="at least 1"):
-        stability.DriftThresholds.from_vars(values.get)
 
 
 def test_drift_command_exit_status(

@@ -13,7 +13,7 @@ import pytest
 from olist_segmentation import cli
 from olist_segmentation.build import run_dbt
 
-from conftest import Build, build_or_fail
+from helpers.builds import Build, build_or_fail
 
 #: A payload that breaks out of a '...' literal, runs a statement and
 #: comments out the rest, if it is pasted into SQL unquoted.

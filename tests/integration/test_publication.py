@@ -26,11 +26,10 @@ import pytest
 
 from olist_segmentation import publish
 
-from conftest import Build, build_or_fail
+from helpers.builds import EARLY, Build, made_once
 
 #: The as-of date of the served build the tests start from; the builds under
 #: test run at the data's latest date, so old and new tables differ.
-EARLY = "2018-03-01"
 OLD_CLIENT = "duckdb==1.1.3"
 CONSISTENCY_SQL = """
 select
@@ -81,13 +80,6 @@ def _cli(
         check=False,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-
-
-@pytest.fixture(scope="module")
-def early_build(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """A served warehouse built (and its model trained) as of EARLY."""
-    warehouse = tmp_path_factory.mktemp("early") / "olist.duckdb"
-    return build_or_fail(sample_dir, warehouse, as_of_date=EARLY)
 
 
 @pytest.fixture()
@@ -293,16 +285,19 @@ def test_a_second_build_is_refused_naming_the_first(
 # -- old clients and Parquet ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def old_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="session")
+def old_client(shared_root: Path) -> Path:
     """The Python of a virtual environment with DuckDB 1.1.3 from PyPI."""
-    root = tmp_path_factory.mktemp("duckdb1")
-    venv.create(root, with_pip=True)
-    python = root / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", OLD_CLIENT], check=True
-    )
-    return python
+
+    def install(root: Path) -> None:
+        venv.create(root, with_pip=True)
+        subprocess.run(
+            [str(root / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+            + [OLD_CLIENT],
+            check=True,
+        )
+
+    return made_once(shared_root / "duckdb1", install) / "bin" / "python"
 
 
 OLD_READ = """

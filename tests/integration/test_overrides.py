@@ -14,7 +14,7 @@ import pandas as pd
 
 from olist_segmentation.build import PROJECT_DIR
 
-from conftest import Build
+from helpers.builds import Build
 
 #: What a copy of the dbt project needs.
 PROJECT_PARTS = (

@@ -1,0 +1,165 @@
+"""The test suite's layout, its kinds and the warehouses shared by a session.
+
+Each folder is one kind of test, marked here and nowhere else (markers are
+declared in pyproject.toml):
+
+- ``unit/``: no dbt, no server, no browser, no child process (seconds);
+- ``integration/``: real dbt builds, ``olist-seg`` processes, the browser;
+- ``postgres/`` and ``spark/``: the same project built on those engines;
+- ``real_data/``: the real Kaggle download (``OLIST_REAL_DATA_DIR``).
+
+Warehouses that tests only read are built once per session, whichever
+pytest-xdist worker asks first (:mod:`helpers.builds`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from olist_segmentation.build import find_project_dir, run_dbt
+from olist_segmentation.generate import generate
+
+from helpers.builds import (
+    EARLY,
+    EARLY_AS_OF_DATE,
+    STABILITY_VARS,
+    Build,
+    StabilityBuild,
+    build_or_fail,
+    made_once,
+    private_copy,
+    session_root,
+    shared_build,
+)
+
+SAMPLE_ORDERS = 3000
+SAMPLE_SEED = 7
+#: The folder of each kind of test, and its marker.
+KINDS = {
+    "unit": "unit",
+    "integration": "integration",
+    "postgres": "postgres",
+    "spark": "spark",
+    "real_data": "real_data",
+}
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the kind of the folder it stands in."""
+    for item in items:
+        kind = Path(item.path).resolve().relative_to(TESTS).parts[0]
+        if kind not in KINDS:
+            raise pytest.UsageError(
+                f"{item.nodeid}: tests live in one of tests/{{{','.join(KINDS)}}}/"
+            )
+        item.add_marker(KINDS[kind])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give each process its own dbt target and log folders.
+
+    Two xdist workers running dbt at once must not share ``target/``
+    (manifest, partial-parse state, run results) nor ``logs/dbt.log``.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    project = find_project_dir()
+    os.environ["DBT_TARGET_PATH"] = str(project / "target" / f"pytest-{worker}")
+    os.environ["DBT_LOG_PATH"] = str(project / "logs" / f"pytest-{worker}")
+
+
+@pytest.fixture(scope="session")
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder all workers of this session share (see helpers.builds)."""
+    return session_root(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="session")
+def sample_dir(shared_root: Path) -> Path:
+    """A generated sample of the nine CSVs (read-only for tests)."""
+    return made_once(
+        shared_root / "sample",
+        lambda out: generate(out, n_orders=SAMPLE_ORDERS, seed=SAMPLE_SEED),
+    )
+
+
+@pytest.fixture()
+def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the sample that a test may break."""
+    target = tmp_path / "data"
+    shutil.copytree(sample_dir, target, ignore=shutil.ignore_patterns(".complete"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_build(sample_dir: Path, shared_root: Path) -> Build:
+    """One `dbt build` of the sample, then `make drift`'s monitoring models.
+
+    Read-only: shared by every test of the session.
+    """
+    return shared_build(
+        shared_root,
+        "sample_build",
+        sample_dir,
+        lambda data, warehouse: build_or_fail(data, warehouse, monitoring=True),
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_rebuild(sample_dir: Path, shared_root: Path) -> Build:
+    """A second build of the sample, as `sample_build`, into a new warehouse
+    (for the tests that a rebuild gives identical tables). Read-only."""
+    return shared_build(
+        shared_root,
+        "sample_rebuild",
+        sample_dir,
+        lambda data, warehouse: build_or_fail(data, warehouse, monitoring=True),
+    )
+
+
+@pytest.fixture(scope="session")
+def early_build(sample_dir: Path, shared_root: Path) -> Build:
+    """A build (and its model trained) as of EARLY. Read-only: tests that
+    build on top of it take a :func:`private_copy`."""
+    return shared_build(
+        shared_root,
+        "early_build",
+        sample_dir,
+        lambda data, warehouse: build_or_fail(data, warehouse, as_of_date=EARLY),
+    )
+
+
+@pytest.fixture(scope="session")
+def stability_build(sample_dir: Path, shared_root: Path) -> StabilityBuild:
+    """Train at EARLY_AS_OF_DATE, keep a copy, then `make stability` later.
+
+    Read-only: shared by every test of the session.
+    """
+    early = shared_build(
+        shared_root,
+        "stability_early",
+        sample_dir,
+        lambda data, warehouse: build_or_fail(
+            data, warehouse, as_of_date=EARLY_AS_OF_DATE
+        ),
+    )
+
+    def simulate(data: Path, warehouse: Path) -> Build:
+        start = private_copy(early, warehouse.parent)
+        result = run_dbt(
+            ["build", "--selector", "stability"],
+            data,
+            start.warehouse,
+            STABILITY_VARS,
+            capture=True,
+        )
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output[-5000:]
+        return Build(data, start.warehouse, output)
+
+    later = shared_build(shared_root, "stability_build", sample_dir, simulate)
+    return StabilityBuild(later, early)
