@@ -21,10 +21,10 @@ REPORT_DIR ?= reports
 .DEFAULT_GOAL := help
 .PHONY: help install data run build summary report screenshot chromium test lint \
 	format benchmark clean stability drift refit test-postgres test-spark java \
-	test-fast
+	test-fast test-real test-timings lint-python lint-sql lint-dbt
 
 help:  ## list the commands
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -89,18 +89,24 @@ chromium:  ## install headless Chromium (Debian package) when none is found
 		exit 1; \
 	fi
 
-test: install lint chromium  ## lint (ruff, mypy, sqlfluff, dbt-score) and run the whole test suite
-	$(BIN)/pytest
+# Workers of `make test`: one per core (two on CI). Builds that tests only
+# read are made once per run and shared by the workers (tests/conftest.py).
+PYTEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+# The slowest tests, printed at the end of every run.
+PYTEST_DURATIONS ?= 15
 
-test-fast: install  ## the unit tests only (seconds): no dbt, server, browser or process
-	$(BIN)/pytest -m "not integration and not postgres and not spark"
+test: install lint chromium  ## lint (ruff, mypy, sqlfluff, dbt-score), then tests/unit and tests/integration
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=$(PYTEST_DURATIONS)
+
+test-fast: install  ## tests/unit only (seconds): no dbt, server, browser or process
+	$(BIN)/pytest -m unit
 
 # The local PostgreSQL of `make test-postgres` (scripts/postgres-server.sh).
 export OLIST_PG_PORT ?= 54329
 
 test-postgres: install  ## start a local PostgreSQL, build the sample there, compare with DuckDB
 	scripts/postgres-server.sh start
-	$(BIN)/pytest -m postgres tests/python/test_postgres.py
+	$(BIN)/pytest -m postgres --durations=$(PYTEST_DURATIONS) tests/postgres
 
 # dbt-spark and pyspark (about 450 MB): only for the Spark target.
 $(BIN)/.spark-installed: $(BIN)/.installed pyproject.toml
@@ -124,13 +130,30 @@ java:  ## install Java 17 (Debian openjdk-17-jre-headless) for Spark when none i
 	fi
 
 test-spark: install java $(BIN)/.spark-installed  ## build the sample on a local Spark, compare with DuckDB
-	$(BIN)/pytest -m spark tests/python/test_spark.py
+	$(BIN)/pytest -m spark --durations=$(PYTEST_DURATIONS) tests/spark
 
+test-timings: install chromium  ## time lint and the tests, per module: writes docs/test_suite.md
+	$(BIN)/python scripts/test_timings.py --workers $(PYTEST_WORKERS)
+
+test-real: install  ## tests/real_data on $$OLIST_REAL_DATA_DIR (reads $$OLIST_REAL_WAREHOUSE when set)
+	@test -n "$${OLIST_REAL_DATA_DIR:-}" || { echo "Set OLIST_REAL_DATA_DIR to a folder of the nine Kaggle CSVs." >&2; exit 2; }
+	$(BIN)/pytest -m real_data --durations=$(PYTEST_DURATIONS) tests/real_data
+
+# The three linters are independent: they run side by side, one per core
+# (mypy and sqlfluff take most of a minute each from a cold cache).
 lint: install  ## ruff (PEP 8) and mypy on Python, sqlfluff (dbt templater) on SQL, dbt-score on the project
-	$(BIN)/ruff check python tests/python analyses
-	$(BIN)/ruff format --check python tests/python analyses
+	@$(MAKE) --no-print-directory -j$(PYTEST_WORKERS) --output-sync=target \
+		lint-python lint-sql lint-dbt
+
+lint-python: install
+	$(BIN)/ruff check python tests analyses scripts
+	$(BIN)/ruff format --check python tests analyses scripts
 	$(BIN)/mypy
+
+lint-sql: install
 	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models tests/dbt
+
+lint-dbt: install
 	@# dbt-score reads the manifest of a parse (its own target path, so a
 	@# build's target/ is left alone); rules and exceptions: pyproject.toml.
 	OLIST_DUCKDB_PATH=:memory: $(BIN)/dbt parse --quiet --project-dir . \
@@ -138,8 +161,8 @@ lint: install  ## ruff (PEP 8) and mypy on Python, sqlfluff (dbt templater) on S
 	$(BIN)/dbt-score lint --manifest target/lint/manifest.json
 
 format: install  ## fix what ruff and sqlfluff can fix
-	$(BIN)/ruff format python tests/python analyses
-	$(BIN)/ruff check --fix python tests/python analyses
+	$(BIN)/ruff format python tests analyses scripts
+	$(BIN)/ruff check --fix python tests analyses scripts
 	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff fix models tests/dbt
 
 benchmark: install  ## time the build on the sample and on $$OLIST_BENCHMARK_DATA_DIR

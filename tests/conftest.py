@@ -35,6 +35,7 @@ from helpers.builds import (
     session_root,
     shared_build,
 )
+from helpers.input_checks import InputChecks
 
 SAMPLE_ORDERS = 3000
 SAMPLE_SEED = 7
@@ -93,6 +94,12 @@ def sample_copy(sample_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(sample_dir, target, ignore=shutil.ignore_patterns(".complete"))
     return target
+
+
+@pytest.fixture(scope="session")
+def input_checks(sample_dir: Path) -> InputChecks:
+    """The build's input checks, in this process, on a manifest parsed once."""
+    return InputChecks(sample_dir)
 
 
 @pytest.fixture(scope="session")

@@ -172,16 +172,21 @@ def run_dbt(
     successful ``build``, ``run``, ``seed`` or ``snapshot`` publishes in one
     atomic step (:mod:`olist_segmentation.publish`).
     """
-    project = require_project()
+    require_project()
     env = dbt_environment(data_dir, warehouse)
     served = Path(env["OLIST_DUCKDB_PATH"])
     with publish.staged_build(served, "dbt " + " ".join(args)) as (paths, note, lock):
         if note:
             LOG.info(note)
-        env["OLIST_DUCKDB_PATH"] = str(paths.work_file)
+        # dbt runs in the working copy's folder and gets the file by its
+        # name: the profile then reads the same path for every warehouse
+        # called olist.duckdb, so dbt keeps its partial parse from one
+        # warehouse to the next (a changed path makes it re-parse the whole
+        # project, seconds per build). --project-dir places everything else.
+        env["OLIST_DUCKDB_PATH"] = paths.work_file.name
         result = subprocess.run(
             dbt_command(args, dbt_vars),
-            cwd=project,
+            cwd=paths.work_file.parent,
             env=env,
             text=True,
             capture_output=capture,

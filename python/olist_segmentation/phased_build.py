@@ -297,8 +297,11 @@ def timed(label: str, progress: Callable[[str], None]) -> Iterator[None]:
 
 
 def target_path(project: Path) -> Path:
-    """Return dbt's target folder: env ``DBT_TARGET_PATH`` (what dbt reads,
-    relative to the project), else ``<project>/target``."""
+    """Return dbt's target folder.
+
+    That is env ``DBT_TARGET_PATH`` (what dbt reads; relative to the
+    project), else ``<project>/target``.
+    """
     return project / os.environ.get("DBT_TARGET_PATH", "target")
 
 

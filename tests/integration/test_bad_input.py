@@ -1,8 +1,17 @@
 """Bad input stops the build with an error naming the file, the column and
-the fix, and leaves the marts of the previous build untouched."""
+the fix, and leaves the marts of the previous build untouched.
+
+The cases run the build's input checks without a build (``input_checks``,
+helpers/input_checks.py); the missing file, the renamed column and the bad
+vars also go through ``olist-seg build`` / ``dbt build`` end to end, and
+prove the served warehouse is unchanged and nothing was built.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +20,7 @@ import pytest
 from olist_segmentation.build import run_dbt
 
 from helpers.builds import Build, private_copy
+from helpers.input_checks import InputChecks
 
 ITEMS = "olist_order_items_dataset.csv"
 
@@ -22,41 +32,65 @@ def _build_fails(data_dir: Path, warehouse: Path) -> str:
     return output
 
 
+def _checks_fail(checks: InputChecks, data_dir: Path) -> str:
+    checked = checks.run(data_dir)
+    assert not checked.passed, checked.output[-3000:]
+    return checked.output
+
+
 def _rewrite(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, count), encoding="utf-8")
 
 
-def test_missing_file_is_named(sample_copy: Path, tmp_path: Path) -> None:
+def test_missing_file_is_named(
+    sample_build: Build, sample_copy: Path, tmp_path: Path
+) -> None:
+    # end to end: `olist-seg build` on a served warehouse
+    served = private_copy(sample_build, tmp_path / "served").warehouse
+    before = hashlib.sha256(served.read_bytes()).hexdigest()
     (sample_copy / "olist_sellers_dataset.csv").unlink()
-    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    result = subprocess.run(
+        [sys.executable, "-m", "olist_segmentation.cli", "build"]
+        + ["--data-dir", str(sample_copy), "--warehouse", str(served)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
     assert "olist_sellers_dataset.csv" in output
     assert str(sample_copy) in output
     assert "OLIST_DATA_DIR" in output
+    assert "START sql" not in output
+    assert hashlib.sha256(served.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in served.parent.iterdir()) == ["olist.duckdb"]
 
 
-def test_empty_folder_lists_all_nine_files(tmp_path: Path) -> None:
+def test_empty_folder_lists_all_nine_files(
+    input_checks: InputChecks, tmp_path: Path
+) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
-    output = _build_fails(empty, tmp_path / "w.duckdb")
+    output = _checks_fail(input_checks, empty)
     assert "9 of the nine CSV files not found" in output
 
 
-def test_renamed_column_is_named(sample_copy: Path, tmp_path: Path) -> None:
+def test_renamed_column_is_named(input_checks: InputChecks, sample_copy: Path) -> None:
     _rewrite(sample_copy / ITEMS, ",price,", ",item_price,")
-    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    output = _checks_fail(input_checks, sample_copy)
     assert ITEMS in output
     assert "missing column(s) price" in output
     assert "found instead: item_price" in output
     assert "rename the columns back" in output
 
 
-def test_missing_column_is_named(sample_copy: Path, tmp_path: Path) -> None:
+def test_missing_column_is_named(input_checks: InputChecks, sample_copy: Path) -> None:
     path = sample_copy / "olist_order_payments_dataset.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.drop(columns=["payment_installments"]).to_csv(path, index=False)
-    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    output = _checks_fail(input_checks, sample_copy)
     assert "olist_order_payments_dataset.csv" in output
     assert "missing column(s) payment_installments" in output
 
@@ -75,8 +109,8 @@ def test_missing_column_is_named(sample_copy: Path, tmp_path: Path) -> None:
     ],
 )
 def test_unparseable_value_is_named(
+    input_checks: InputChecks,
     sample_copy: Path,
-    tmp_path: Path,
     file: str,
     column: str,
     bad_value: str,
@@ -86,7 +120,7 @@ def test_unparseable_value_is_named(
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame.loc[3, column] = bad_value
     frame.to_csv(path, index=False)
-    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    output = _checks_fail(input_checks, sample_copy)
     assert f"{file}, column {column}: 1 value(s) are not {type_name}" in output
     assert bad_value in output
     assert "Fix:" in output
@@ -95,23 +129,25 @@ def test_unparseable_value_is_named(
 def test_failed_build_leaves_previous_marts_untouched(
     sample_build: Build, sample_copy: Path, tmp_path: Path
 ) -> None:
+    # end to end: `dbt build` through the project's runner
     good = private_copy(sample_build, tmp_path / "served")
     warehouse = good.warehouse
     before = good.query("select * from main.customer_rfm order by 1")
     _rewrite(sample_copy / ITEMS, ",price,", ",item_price,")
-    _build_fails(sample_copy, warehouse)
+    output = _build_fails(sample_copy, warehouse)
+    assert "missing column(s) price" in output
     after = good.query("select * from main.customer_rfm order by 1")
     pd.testing.assert_frame_equal(before, after)
 
 
 def test_malformed_row_is_named_with_its_line(
-    sample_copy: Path, tmp_path: Path
+    input_checks: InputChecks, sample_copy: Path
 ) -> None:
     path = sample_copy / "olist_order_payments_dataset.csv"
     lines = path.read_text(encoding="utf-8").split("\n")
     lines[4] += ",surplus"
     path.write_text("\n".join(lines), encoding="utf-8")
-    output = _build_fails(sample_copy, tmp_path / "w.duckdb")
+    output = _checks_fail(input_checks, sample_copy)
     assert "olist_order_payments_dataset.csv: 1 malformed row(s) (line 5:" in output
     assert "every row needs 5 fields" in output
 
@@ -119,7 +155,7 @@ def test_malformed_row_is_named_with_its_line(
 def test_bad_vars_are_named_before_anything_is_built(
     sample_dir: Path, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "w.duckdb"
+    warehouse = tmp_path / "olist.duckdb"
     result = run_dbt(
         ["build"],
         sample_dir,
@@ -135,22 +171,19 @@ def test_bad_vars_are_named_before_anything_is_built(
 
 
 def test_bad_prediction_vars_are_named_before_anything_is_built(
-    sample_dir: Path, tmp_path: Path
+    input_checks: InputChecks, sample_dir: Path
 ) -> None:
-    result = run_dbt(
-        ["build"],
+    checked = input_checks.run(
         sample_dir,
-        tmp_path / "w.duckdb",
         {
             "prediction_value_tier_shares": [0.4, 0.1],
             "prediction_backtest_cut_dates": ["2018-02-30"],
             "prediction_features": ["recency_days", "shoe_size"],
             "prediction_horizon_days": 0,
         },
-        capture=True,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
+    output = checked.output
+    assert not checked.passed
     assert "var prediction_value_tier_shares must be two increasing shares" in output
     assert "got '[0.4, 0.1]'" in output
     assert (
@@ -160,4 +193,5 @@ def test_bad_prediction_vars_are_named_before_anything_is_built(
     assert "var prediction_features must be a non-empty list" in output
     assert "got 'shoe_size'" in output
     assert "var prediction_horizon_days must be a whole number of days >= 1" in output
-    assert "START sql table model" not in output
+    # the build's hook order: the vars are checked before the files
+    assert "passed the file, header, value" not in output

@@ -131,7 +131,7 @@ def test_as_of_date_var_moves_the_reference_date(
     sample_build: Build, tmp_path: Path, as_of_date: str
 ) -> None:
     past = build_or_fail(
-        sample_build.data_dir, tmp_path / "past.duckdb", as_of_date=as_of_date
+        sample_build.data_dir, tmp_path / "olist.duckdb", as_of_date=as_of_date
     )
     mart = _customer_rfm(past).sort_index()
     expected = rfm_from_csv(sample_build.data_dir, as_of_date)

@@ -1,16 +1,20 @@
 """Bad content stops the build before any table changes, with a message
 naming the file, the column, a count, an example and the fix.
 
-Every case breaks a copy of the sample in one way, builds into a copy of a
-built warehouse, and checks the message and that the served file did not
-change (byte for byte). The cases share one data folder and one warehouse
-path, so dbt parses the project once for all of them.
+Every case breaks a copy of the sample in one way and runs the build's
+input checks on it without a build (``input_checks``, the same macros as
+the build's on-run-start hooks) to check the message. One case goes through
+``olist-seg build`` end to end into a copy of a built warehouse and checks
+that nothing was built and the served file did not change (byte for byte);
+the warning case builds, since the build must go on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +25,7 @@ import pytest
 from olist_segmentation.build import run_dbt
 
 from helpers.builds import Build
+from helpers.input_checks import InputChecks
 
 ORDERS = "olist_orders_dataset.csv"
 CUSTOMERS = "olist_customers_dataset.csv"
@@ -229,48 +234,77 @@ def _build(data: Path, warehouse: Path, **dbt_vars: object) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", list(CASES))
-def test_bad_content_stops_the_build_before_anything_changes(
-    name: str, sample_dir: Path, shared: tuple[Path, Path]
-) -> None:
-    data, warehouse = shared
-    case = CASES[name]
+def _broken(sample_dir: Path, data: Path, case: Case) -> Path:
     path = _fresh_data(sample_dir, data) / case.file
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     case.change(frame).to_csv(path, index=False)
-    before = _sha256(warehouse)
+    return path
 
-    code, output = _build(data, warehouse)
 
-    assert code != 0, output[-3000:]
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_content_is_named_with_file_column_example_and_fix(
+    name: str, sample_dir: Path, input_checks: InputChecks, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    case = CASES[name]
+    path = _broken(sample_dir, data, case)
+
+    checked = input_checks.run(data)
+
+    output = checked.output
+    assert not checked.passed, output[-3000:]
     assert f"file {path}" in output, output[-3000:]
     for text in case.expected:
         assert text in output, output[-3000:]
     assert "Fix:" in output or "Fix: " in output
+
+
+def test_bad_content_stops_the_build_before_anything_changes(
+    sample_dir: Path, shared: tuple[Path, Path]
+) -> None:
+    # end to end: `olist-seg build` on the served warehouse
+    data, warehouse = shared
+    case = CASES["duplicate order row"]
+    path = _broken(sample_dir, data, case)
+    before = _sha256(warehouse)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "olist_segmentation.cli", "build"]
+        + ["--data-dir", str(data), "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    assert f"file {path}" in output, output[-3000:]
+    for text in case.expected:
+        assert text in output, output[-3000:]
+    assert "Fix:" in output
     assert "START sql" not in output  # nothing was built
     assert _sha256(warehouse) == before
     assert sorted(p.name for p in warehouse.parent.iterdir()) == ["olist.duckdb"]
 
 
 def test_latin1_file_is_named_with_its_line(
-    sample_dir: Path, shared: tuple[Path, Path]
+    sample_dir: Path, input_checks: InputChecks, tmp_path: Path
 ) -> None:
-    data, warehouse = shared
+    data = tmp_path / "data"
     path = _fresh_data(sample_dir, data) / CUSTOMERS
     lines = path.read_text(encoding="utf-8").split("\n")
     fields = lines[5].split(",")
     fields[3] = "são paulo"
     lines[5] = ",".join(fields)
     path.write_bytes("\n".join(lines).encode("latin-1"))
-    before = _sha256(warehouse)
 
-    code, output = _build(data, warehouse)
+    checked = input_checks.run(data)
 
-    assert code != 0
+    output = checked.output
+    assert not checked.passed
     assert f"file {path}: is not UTF-8 text: 1 line(s)" in output, output[-3000:]
     assert "line 6" in output
     assert "iconv -f latin1 -t utf-8" in output
-    assert _sha256(warehouse) == before
 
 
 def test_absurd_amount_is_a_warning_and_the_build_goes_on(
@@ -308,12 +342,8 @@ def test_bad_content_vars_are_named(
     dbt_vars: dict[str, object],
     expected: str,
     sample_dir: Path,
-    shared: tuple[Path, Path],
+    input_checks: InputChecks,
 ) -> None:
-    data, warehouse = shared
-    _fresh_data(sample_dir, data)
-    before = _sha256(warehouse)
-    code, output = _build(data, warehouse, **dbt_vars)
-    assert code != 0
-    assert expected in output, output[-3000:]
-    assert _sha256(warehouse) == before
+    checked = input_checks.run(sample_dir, dbt_vars)
+    assert not checked.passed
+    assert expected in checked.output, checked.output[-3000:]

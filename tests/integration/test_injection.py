@@ -1,5 +1,10 @@
 """Nothing from outside reaches SQL unquoted: paths and vars with quotes,
-semicolons and comment markers are values, never SQL."""
+semicolons and comment markers are values, never SQL.
+
+The var cases run the build's input checks without a build
+(``input_checks``); one of them, and the hostile folder names, also go
+through ``olist-seg build`` / ``dbt`` end to end.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ import pytest
 from olist_segmentation import cli
 from olist_segmentation.build import run_dbt
 
-from helpers.builds import Build, build_or_fail
+from helpers.builds import Build, build_or_fail, private_copy
+from helpers.input_checks import InputChecks
 
 #: A payload that breaks out of a '...' literal, runs a statement and
 #: comments out the rest, if it is pasted into SQL unquoted.
@@ -65,21 +71,14 @@ def test_order_statuses_with_quotes_are_values(
 
 
 def test_known_statuses_with_quotes_are_values(
-    sample_dir: Path, sample_build: Build, tmp_path: Path
+    sample_dir: Path, input_checks: InputChecks
 ) -> None:
     # the content check pastes every known status into `not in (...)`
     statuses = ["approved", "canceled", "created", "delivered", "invoiced"]
     statuses += ["processing", "shipped", "unavailable", PAYLOAD]
-    result = run_dbt(
-        ["run", "--select", "+int_as_of_date"],
-        sample_dir,
-        tmp_path / "olist.duckdb",
-        {"olist_order_statuses": statuses},
-        capture=True,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-3000:]
-    assert "passed the file, header, value and 54 content checks" in output
+    checked = input_checks.run(sample_dir, {"olist_order_statuses": statuses})
+    assert checked.passed, checked.output[-3000:]
+    assert "passed the file, header, value and 54 content checks" in checked.output
 
 
 @pytest.mark.parametrize(
@@ -99,12 +98,26 @@ def test_known_statuses_with_quotes_are_values(
     ],
 )
 def test_vars_that_are_not_values_stop_before_any_sql(
-    sample_dir: Path, tmp_path: Path, var: str, value: object
+    sample_dir: Path, input_checks: InputChecks, var: str, value: object
 ) -> None:
+    checked = input_checks.run(sample_dir, {var: value})
+    output = checked.output
+    assert not checked.passed
+    assert f"var {var}" in output, output[-2000:]
+    assert "Fix:" in output
+
+
+def test_a_var_that_is_not_a_value_stops_the_build_before_any_sql(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    # end to end: `dbt run` through the project's runner, on a served file
+    served = private_copy(sample_build, tmp_path / "served").warehouse
+    before = served.read_bytes()
+    var, value = "as_of_date", "2018-01-01'; drop table main.customer_rfm; --"
     result = run_dbt(
         ["run", "--select", "int_as_of_date"],
-        sample_dir,
-        tmp_path / "olist.duckdb",
+        sample_build.data_dir,
+        served,
         {var: value},
         capture=True,
     )
@@ -112,6 +125,8 @@ def test_vars_that_are_not_values_stop_before_any_sql(
     assert result.returncode != 0
     assert f"var {var}" in output, output[-2000:]
     assert "Fix:" in output
+    assert "START sql" not in output
+    assert served.read_bytes() == before
 
 
 def test_a_warehouse_name_that_would_be_sql_is_refused(

@@ -58,7 +58,7 @@ def bounded(sample_dir: Path, shared_root: Path) -> Bounded:
 
 
 def _copy(bounded: Bounded, tmp_path: Path) -> Path:
-    target = tmp_path / "copy.duckdb"
+    target = tmp_path / "olist.duckdb"
     shutil.copy(bounded.build.warehouse, target)
     return target
 

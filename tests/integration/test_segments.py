@@ -302,7 +302,7 @@ def test_bad_segment_var_stops_the_build_with_its_name(
     result = run_dbt(
         ["build", "--select", "+segment_model_selection"],
         sample_build.data_dir,
-        tmp_path / "bad.duckdb",
+        tmp_path / "olist.duckdb",
         {"segment_algorithms": ["kmeans", "dbscan"]},
         capture=True,
     )
@@ -318,7 +318,7 @@ def test_as_of_date_before_any_order_is_a_clear_error(
     result = run_dbt(
         ["build"],
         sample_build.data_dir,
-        tmp_path / "early.duckdb",
+        tmp_path / "olist.duckdb",
         {"as_of_date": "2010-01-01"},
         capture=True,
     )

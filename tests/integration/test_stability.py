@@ -22,6 +22,7 @@ from olist_segmentation import segmentation as seg
 from olist_segmentation.summaries import stability_summary
 
 from helpers.builds import EARLY_AS_OF_DATE, STABILITY_VARS, Build, StabilityBuild
+from helpers.input_checks import InputChecks
 
 # --------------------------------------------------------------------------
 # PSI: arithmetic on known distributions.
@@ -438,21 +439,19 @@ def test_drift_command_exit_status(
 
 
 def test_bad_stability_vars_stop_the_build_with_a_clear_error(
-    sample_dir: Path, tmp_path: Path
+    sample_dir: Path, input_checks: InputChecks
 ) -> None:
-    result = build_module.run_dbt(
-        ["run", "--select", "int_as_of_date"],
+    # the build's input checks (its first hook), without a build
+    checked = input_checks.run(
         sample_dir,
-        tmp_path / "olist.duckdb",
         {
             "stability_start_dates": ["2017-06-05", "2017-13-45"],
             "stability_horizon_weeks": 0,
             "stability_sensitivity_thresholds": [0.7, 1.5],
         },
-        capture=True,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode != 0
+    output = checked.output
+    assert not checked.passed
     assert "stability_start_dates must be a non-empty list of dates" in output
     assert "got '2017-13-45'" in output
     assert "stability_horizon_weeks must be a whole number of weeks >= 1" in output
