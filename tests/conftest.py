@@ -48,6 +48,12 @@ KINDS = {
     "real_data": "real_data",
 }
 TESTS = Path(__file__).resolve().parent
+#: Shared builds made first, before any test, dealt round-robin to the
+#: workers (the i-th goes to worker i modulo their number): the workers build
+#: different ones side by side instead of waiting for each other. Only those
+#: the selected tests use are made.
+WARM_UP = ("sample_build", "stability_build", "early_build", "sample_rebuild")
+USED_FIXTURES = pytest.StashKey[set[str]]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,6 +65,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 f"{item.nodeid}: tests live in one of tests/{{{','.join(KINDS)}}}/"
             )
         item.add_marker(KINDS[kind])
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Remember the fixtures the selected tests use (for the warm-up)."""
+    used: set[str] = set()
+    for item in session.items:
+        used.update(getattr(item, "fixturenames", ()))
+    session.config.stash[USED_FIXTURES] = used
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_up_shared_builds(request: pytest.FixtureRequest) -> None:
+    """Make this worker's share of WARM_UP before its first test."""
+    used = request.config.stash.get(USED_FIXTURES, set())
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw"))
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    for position, name in enumerate(WARM_UP):
+        if name in used and position % count == index:
+            request.getfixturevalue(name)
 
 
 def pytest_configure(config: pytest.Config) -> None:

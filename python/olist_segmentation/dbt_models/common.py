@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
 
@@ -9,26 +10,37 @@ import pandas as pd
 
 from olist_segmentation.log import get_logger
 
-# The fitting code (scikit-learn, scipy) is imported inside the functions
-# that fit: a build that reuses the frozen model never loads it. dbt runs
-# Python models in parallel threads, and two threads importing scikit-learn
-# for the first time at once fail (a partially initialised module), so the
-# first import happens under this lock.
+# The fitting code (scikit-learn, scipy, PyMC-Marketing) is imported inside
+# the functions that fit: a build that reuses the frozen model never loads
+# it. dbt runs Python models in parallel threads, and two threads importing
+# scipy for the first time at once fail (a partially initialised module,
+# e.g. `cannot import name 'euclidean' from partially initialized module
+# 'scipy.spatial.distance'`), so every first import of those libraries, by
+# any model, happens under this one lock.
 _IMPORT_LOCK = threading.Lock()
 
 
-def import_fitting_code() -> None:
-    """Import scikit-learn and the modules that fit, once, under a lock.
+def import_under_lock(*modules: str) -> None:
+    """Import ``modules`` (dotted names) under the models' import lock.
 
     The lock guards Python's import machinery only; it holds no data, so no
     model sees anything another model computed.
     """
     with _IMPORT_LOCK:
-        from olist_segmentation import (  # noqa: F401, PLC0415
-            naming,
-            segmentation,
-            stability,
-        )
+        for module in modules:
+            importlib.import_module(module)
+
+
+def import_fitting_code() -> None:
+    """Import scikit-learn, scipy and the modules that fit segments, once."""
+    import_under_lock(
+        "scipy.spatial",
+        "scipy.stats",
+        "sklearn",
+        "olist_segmentation.naming",
+        "olist_segmentation.segmentation",
+        "olist_segmentation.stability",
+    )
 
 
 #: Reads the fit sample (``int_segment_fit_sample``, ordered by customer id).

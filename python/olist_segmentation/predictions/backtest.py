@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from olist_segmentation.dbt_models.common import import_under_lock
 from olist_segmentation.predictions.clv import (
     beta_geo_scores,
     fit_beta_geo,
@@ -92,6 +93,8 @@ def backtest_scores(
         fit_sample_size: At most this many customers fit BG/NBD.
         progress: Called with a line per cut date and method.
     """
+    # other monitoring models may import scipy in their threads at once
+    import_under_lock("sklearn.linear_model", "pymc_marketing.clv")
     frames = []
     features = features.merge(
         rfm[["as_of_date", "customer_unique_id", "rfm_segment"]],

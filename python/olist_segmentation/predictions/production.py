@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from olist_segmentation.dbt_models.common import flag
+from olist_segmentation.dbt_models.common import flag, import_under_lock
 from olist_segmentation.log import get_logger
 from olist_segmentation.predictions.clv import fit_gamma_gamma, order_values
 from olist_segmentation.predictions.regression import PredictionError, fit_logistic
@@ -51,6 +51,8 @@ def model_parameters(
     if latest_version and not flag(refit):
         return pd.DataFrame(columns=PARAMETER_COLUMNS)
     names = list(get("prediction_features"))  # type: ignore[call-overload]
+    # other models may import scipy in their threads at the same moment
+    import_under_lock("sklearn.linear_model", "pymc_marketing.clv")
     training = load_training()
     if training.empty:
         raise PredictionError(
