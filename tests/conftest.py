@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from olist_segmentation.build import find_project_dir, run_dbt
+from olist_segmentation.build import find_project_dir
 from olist_segmentation.generate import generate
 
 from helpers.builds import (
@@ -32,6 +32,7 @@ from helpers.builds import (
     build_or_fail,
     made_once,
     private_copy,
+    run_dbt,
     session_root,
     shared_build,
 )

@@ -14,6 +14,10 @@ import pandas as pd
 from olist_segmentation.errors import OlistError
 
 #: Columns of the ``segment_model_selection`` table, in order.
+#: Algorithms the model selection knows (here, not in segmentation.config,
+#: so the command line names them without importing scikit-learn).
+ALGORITHMS = ("kmeans", "gaussian_mixture", "agglomerative_ward")
+
 SELECTION_COLUMNS = (
     "model_version",
     "algorithm",

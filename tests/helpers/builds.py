@@ -9,9 +9,13 @@ commands); a test that changes a warehouse copies it first.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +23,7 @@ import duckdb
 import pandas as pd
 from filelock import FileLock
 
-from olist_segmentation.build import run_dbt
+from olist_segmentation import build
 
 #: The as-of date of `early_build`: the model trained months before the
 #: data's end, so a later build scores new customers with it.
@@ -66,6 +70,39 @@ class Build:
             return con.execute(sql).df()
         finally:
             con.close()
+
+
+@contextmanager
+def _target_for(dbt_vars: dict[str, object] | None) -> Iterator[None]:
+    """Point dbt at a target folder of its own for this set of vars.
+
+    dbt re-parses the whole project when the vars differ from its last
+    parse (seconds); a folder per set of vars keeps one partial parse for
+    each, so a plain build after a build with vars parses nothing again.
+    """
+    base = os.environ.get("DBT_TARGET_PATH")
+    if not base or not dbt_vars:
+        yield
+        return
+    key = hashlib.sha256(json.dumps(dbt_vars, sort_keys=True).encode()).hexdigest()
+    os.environ["DBT_TARGET_PATH"] = str(Path(base) / f"vars-{key[:12]}")
+    try:
+        yield
+    finally:
+        os.environ["DBT_TARGET_PATH"] = base
+
+
+def run_dbt(
+    args: list[str],
+    data_dir: Path | None = None,
+    warehouse: Path | None = None,
+    dbt_vars: dict[str, object] | None = None,
+    capture: bool = False,
+) -> subprocess.CompletedProcess[str]:
+    """:func:`olist_segmentation.build.run_dbt`, with a dbt target folder per
+    set of vars (see :func:`_target_for`); everything else is the same."""
+    with _target_for(dbt_vars):
+        return build.run_dbt(args, data_dir, warehouse, dbt_vars, capture)
 
 
 def build_or_fail(

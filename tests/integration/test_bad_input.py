@@ -17,9 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from olist_segmentation.build import run_dbt
-
-from helpers.builds import Build, private_copy
+from helpers.builds import Build, private_copy, run_dbt
 from helpers.input_checks import InputChecks
 
 ITEMS = "olist_order_items_dataset.csv"

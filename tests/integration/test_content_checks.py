@@ -22,9 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from olist_segmentation.build import run_dbt
-
-from helpers.builds import Build
+from helpers.builds import Build, run_dbt
 from helpers.input_checks import InputChecks
 
 ORDERS = "olist_orders_dataset.csv"

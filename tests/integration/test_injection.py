@@ -16,9 +16,8 @@ import pandas as pd
 import pytest
 
 from olist_segmentation import cli
-from olist_segmentation.build import run_dbt
 
-from helpers.builds import Build, build_or_fail, private_copy
+from helpers.builds import Build, build_or_fail, private_copy, run_dbt
 from helpers.input_checks import InputChecks
 
 #: A payload that breaks out of a '...' literal, runs a statement and

@@ -14,11 +14,11 @@ import pytest
 
 from olist_segmentation import dbt_models
 from olist_segmentation import segmentation as seg
-from olist_segmentation.build import PROJECT_DIR, run_dbt
+from olist_segmentation.build import PROJECT_DIR
 from olist_segmentation.generate import generate
 from olist_segmentation.summaries import warehouse_summary
 
-from helpers.builds import Build, build_or_fail, shared_build
+from helpers.builds import Build, build_or_fail, run_dbt, shared_build
 
 #: A fit sample smaller than the test sample's customers, so it bites.
 FIT_SAMPLE = 1000

@@ -12,9 +12,9 @@ import yaml
 from sklearn.metrics import adjusted_rand_score
 
 from olist_segmentation import dbt_models
-from olist_segmentation.build import PROJECT_DIR, run_dbt
+from olist_segmentation.build import PROJECT_DIR
 
-from helpers.builds import Build, build_or_fail, private_copy, shared_build
+from helpers.builds import Build, build_or_fail, private_copy, run_dbt, shared_build
 
 #: Columns that legitimately differ between two builds (wall-clock time).
 VOLATILE = {"scored_at"}

@@ -16,12 +16,17 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from olist_segmentation import build as build_module
 from olist_segmentation import cli, dbt_models, stability
 from olist_segmentation import segmentation as seg
 from olist_segmentation.summaries import stability_summary
 
-from helpers.builds import EARLY_AS_OF_DATE, STABILITY_VARS, Build, StabilityBuild
+from helpers.builds import (
+    EARLY_AS_OF_DATE,
+    STABILITY_VARS,
+    Build,
+    StabilityBuild,
+    run_dbt,
+)
 from helpers.input_checks import InputChecks
 
 # --------------------------------------------------------------------------
@@ -310,7 +315,7 @@ def test_a_start_date_after_the_data_stops_the_simulation(
 ) -> None:
     warehouse = tmp_path / "olist.duckdb"
     shutil.copy(stability_build.build.warehouse, warehouse)
-    result = build_module.run_dbt(
+    result = run_dbt(
         ["run", "--select", "int_stability_as_of_dates", "stability_ari"],
         stability_build.build.data_dir,
         warehouse,

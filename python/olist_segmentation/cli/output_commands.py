@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from olist_segmentation import build, export, generate, report, segmentation
+from olist_segmentation import build, export, generate, report
 from olist_segmentation.cli.common import LOG, PATH, WAREHOUSE
+from olist_segmentation.model_tables import ALGORITHMS
 from olist_segmentation.warehouse import read_segment_inputs
 
 
@@ -116,7 +117,7 @@ def export_command(
     "--algorithm",
     "algorithms",
     multiple=True,
-    type=click.Choice(segmentation.ALGORITHMS),
+    type=click.Choice(ALGORITHMS),
     help="Algorithm family to try (repeat for several).",
 )
 @click.option(
@@ -134,6 +135,10 @@ def segment_command(
     """
     path = Path(build.dbt_environment(warehouse=warehouse)["OLIST_DUCKDB_PATH"])
     features, settings = read_segment_inputs(path)
+    # the fitting stack (scikit-learn, scipy) only for this command: every
+    # other command starts without it
+    from olist_segmentation import segmentation  # noqa: PLC0415
+
     config = segmentation.SegmentConfig.from_json(settings)
     if k_values:
         config = dataclasses.replace(config, k_values=tuple(k_values))

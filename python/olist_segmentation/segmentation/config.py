@@ -7,10 +7,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from olist_segmentation.model_tables import SegmentationError
+from olist_segmentation.model_tables import ALGORITHMS, SegmentationError
 
-#: Algorithms the model selection knows.
-ALGORITHMS = ("kmeans", "gaussian_mixture", "agglomerative_ward")
+__all__ = ["ALGORITHMS", "SegmentConfig"]
 
 
 @dataclass(frozen=True)
