@@ -16,6 +16,7 @@ from olist_segmentation import dbt_models
 from olist_segmentation import segmentation as seg
 from olist_segmentation.build import PROJECT_DIR
 from olist_segmentation.generate import generate
+from olist_segmentation.phased_build import target_path
 from olist_segmentation.summaries import warehouse_summary
 
 from helpers.builds import Build, build_or_fail, run_dbt, shared_build
@@ -228,12 +229,13 @@ def test_public_marts_compile_without_a_warehouse(tmp_path: Path) -> None:
         capture=True,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    # where this dbt run wrote (DBT_TARGET_PATH: one folder per test worker)
+    target = target_path(PROJECT_DIR)
     compiled = (
-        PROJECT_DIR
-        / "target/compiled/olist_segmentation/models/segments/segment_profiles.sql"
+        target / "compiled/olist_segmentation/models/segments/segment_profiles.sql"
     ).read_text()
     assert "median_distance_to_sao_paulo_km" in compiled
-    manifest = json.loads((PROJECT_DIR / "target/manifest.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
     for name in PUBLIC_MARTS:
         node = manifest["nodes"][f"model.olist_segmentation.{name}"]
         assert node["config"]["contract"]["enforced"], name
