@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -103,6 +104,20 @@ def run_dbt(
     set of vars (see :func:`_target_for`); everything else is the same."""
     with _target_for(dbt_vars):
         return build.run_dbt(args, data_dir, warehouse, dbt_vars, capture)
+
+
+def olist_seg_build(
+    data_dir: Path, warehouse: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """Run ``olist-seg build`` as a user does: a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "olist_segmentation.cli", "build", *args]
+        + ["--data-dir", str(data_dir), "--warehouse", str(warehouse)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
 
 
 def build_or_fail(

@@ -10,14 +10,12 @@ prove the served warehouse is unchanged and nothing was built.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers.builds import Build, private_copy, run_dbt
+from helpers.builds import Build, olist_seg_build, private_copy, run_dbt
 from helpers.input_checks import InputChecks
 
 ITEMS = "olist_order_items_dataset.csv"
@@ -49,13 +47,7 @@ def test_missing_file_is_named(
     served = private_copy(sample_build, tmp_path / "served").warehouse
     before = hashlib.sha256(served.read_bytes()).hexdigest()
     (sample_copy / "olist_sellers_dataset.csv").unlink()
-    result = subprocess.run(
-        [sys.executable, "-m", "olist_segmentation.cli", "build"]
-        + ["--data-dir", str(sample_copy), "--warehouse", str(served)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = olist_seg_build(sample_copy, served)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]
     assert "olist_sellers_dataset.csv" in output

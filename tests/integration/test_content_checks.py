@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.builds import Build, run_dbt
+from helpers.builds import Build, olist_seg_build, run_dbt
 from helpers.input_checks import InputChecks
 
 ORDERS = "olist_orders_dataset.csv"
@@ -266,13 +264,7 @@ def test_bad_content_stops_the_build_before_anything_changes(
     path = _broken(sample_dir, data, case)
     before = _sha256(warehouse)
 
-    result = subprocess.run(
-        [sys.executable, "-m", "olist_segmentation.cli", "build"]
-        + ["--data-dir", str(data), "--warehouse", str(warehouse)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = olist_seg_build(data, warehouse)
 
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-3000:]

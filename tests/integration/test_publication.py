@@ -26,7 +26,7 @@ import pytest
 
 from olist_segmentation import publish
 
-from helpers.builds import EARLY, Build, made_once
+from helpers.builds import EARLY, Build, made_once, olist_seg_build
 
 #: The as-of date of the served build the tests start from; the builds under
 #: test run at the data's latest date, so old and new tables differ.
@@ -63,23 +63,7 @@ def _consistent(state: tuple[str, str, int, int, int]) -> bool:
 def _cli(
     data_dir: Path, warehouse: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "olist_segmentation.cli",
-            "build",
-            *args,
-            "--data-dir",
-            str(data_dir),
-            "--warehouse",
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    return olist_seg_build(data_dir, warehouse, *args)
 
 
 @pytest.fixture()
