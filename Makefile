@@ -24,7 +24,7 @@ REPORT_DIR ?= reports
 	test-fast test-real test-timings lint-python lint-sql lint-dbt
 
 help:  ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -135,7 +135,7 @@ test-spark: install java $(BIN)/.spark-installed  ## build the sample on a local
 test-timings: install chromium  ## time lint and the tests, per module: writes docs/test_suite.md
 	$(BIN)/python scripts/test_timings.py --workers $(PYTEST_WORKERS)
 
-test-real: install  ## tests/real_data on $$OLIST_REAL_DATA_DIR (reads $$OLIST_REAL_WAREHOUSE when set)
+test-real: install  ## tests/real_data on env OLIST_REAL_DATA_DIR (reads env OLIST_REAL_WAREHOUSE when set)
 	@test -n "$${OLIST_REAL_DATA_DIR:-}" || { echo "Set OLIST_REAL_DATA_DIR to a folder of the nine Kaggle CSVs." >&2; exit 2; }
 	$(BIN)/pytest -m real_data --durations=$(PYTEST_DURATIONS) tests/real_data
 
