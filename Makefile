@@ -50,7 +50,7 @@ run: install  ## install, generate the sample when used, build, drift check, exp
 
 stability: install  ## measure the refresh interval (minutes on the real data), write the report
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
-	$(BIN)/olist-seg stability --report $(REPORT_DIR)/segments.html
+	$(BIN)/olist-seg stability --report $(REPORT_DIR)/segments.html $(if $(STABILITY_RESULTS),--results $(STABILITY_RESULTS))
 
 drift: install  ## lift backtest and drift check on the built warehouse: is a refit due?
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi

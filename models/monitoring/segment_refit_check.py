@@ -1,8 +1,9 @@
 """Is a refit of the frozen segment model due? One row with the verdict.
 
-Compares the frozen model's segments (customer_segments) with refits on
-today's features of the fit sample's customers (same hyper-parameters) by
-ARI, reads the features' PSI
+Compares the frozen model's segments (its fitted rules, segment_model_rules,
+on today's features) with refits on today's features of the fit sample's
+customers (same hyper-parameters, distilled into rules) by ARI, reads the
+features' PSI
 from segment_drift and the model's age.
 """
 
@@ -21,7 +22,7 @@ def model(dbt, session):
         ),
     }
     features = dbt.ref("int_customer_features").order("customer_unique_id").df()
-    segments = dbt.ref("customer_segments").df()
+    rules = dbt.ref("segment_model_rules").df()
     drift = dbt.ref("segment_drift").df()
     trained_customers = dbt.ref("int_segment_training_features").df()
     trained = dbt.ref("int_segment_training_as_of_date").df()
@@ -30,7 +31,7 @@ def model(dbt, session):
     fit_sample = dbt.ref("int_segment_fit_sample").df()
     return monitoring.segment_refit_check(
         features,
-        segments,
+        rules,
         drift,
         trained,
         trained_customers,

@@ -1,9 +1,11 @@
--- One row per customer of customer_rfm: the behavioural segment assigned by
--- the frozen model (segment_model_transforms + segment_model_centres), in
--- SQL, without refitting. Each customer goes to the segment with the
--- highest Gaussian log score; for k-means and Ward (variance 1, equal
--- weights) that is the nearest centre. The model's tables are pivoted to
--- one column group per feature of segment_feature_columns(), so the score
+-- One row per customer of customer_rfm: the behavioural segment assigned in
+-- SQL by the readable rules of the current model version (segment_rules:
+-- the rules distilled from the clustering, with a marketer's edits), the
+-- first segment whose conditions all hold (macro assign_segments). The
+-- distance to the segment's centre (segment_model_transforms +
+-- segment_model_centres, the clustering the rules describe) says how
+-- typical a member the customer is. The model's tables are pivoted to one
+-- column group per feature of segment_feature_columns(), so the distance
 -- is arithmetic on one row per customer and segment.
 {%- set features = segment_feature_columns() %}
 
@@ -30,6 +32,34 @@ definitions as (
 current_version as (
 
     {{ current_segment_model_version(ref('segment_definitions')) }}
+
+),
+
+rules as (
+
+    -- the current definition of the current model version
+    select served_rules.*
+    from {{ ref('segment_rules') }} as served_rules
+    inner join current_version
+        on served_rules.model_version = current_version.model_version
+    where served_rules.definition_version = (
+        select max(latest.definition_version)
+        from {{ ref('segment_rules') }} as latest
+        inner join current_version as latest_version
+            on latest.model_version = latest_version.model_version
+    )
+
+),
+
+assigned as (
+
+    {{ assign_segments('features', 'rules') }}
+
+),
+
+definition as (
+
+    select max(definition_version) as definition_version from rules
 
 ),
 
@@ -154,17 +184,20 @@ scores as (
 
 ranked as (
 
+    -- the score of the segment the rules assigned, and the best score
     select
-        customer_unique_id,
-        segment_id,
-        squared_distance,
-        log_score,
-        row_number() over (
-            partition by customer_unique_id
-            order by log_score desc, segment_id asc
-        ) as segment_rank,
-        max(log_score) over (partition by customer_unique_id) as best_log_score
+        scores.customer_unique_id,
+        scores.segment_id,
+        scores.squared_distance,
+        scores.log_score,
+        max(scores.log_score) over (partition by scores.customer_unique_id)
+            as best_log_score,
+        case
+            when scores.segment_id = assigned.segment_id then 1 else 0
+        end as is_assigned
     from scores
+    inner join assigned
+        on scores.customer_unique_id = assigned.customer_unique_id
 
 ),
 
@@ -172,7 +205,8 @@ likelihoods as (
 
     select
         *,
-        -- the posterior probability of the best segment is 1 / this sum
+        -- the posterior probability of a segment is exp(its log score -
+        -- best) / this sum
         sum(exp(log_score - best_log_score))
             over (partition by customer_unique_id)
             as relative_likelihood_total
@@ -189,13 +223,16 @@ final as (
         sqrt(ranked.squared_distance) as distance_to_centre,
         case
             when selection.algorithm = 'gaussian_mixture'
-                then 1.0 / ranked.relative_likelihood_total
+                then exp(ranked.log_score - ranked.best_log_score)
+                / ranked.relative_likelihood_total
         end as membership_probability,
         current_version.model_version,
+        cast(definition.definition_version as integer) as definition_version,
         features.as_of_date,
         {{ dbt.current_timestamp() }} as scored_at
     from likelihoods as ranked
     cross join current_version
+    cross join definition
     inner join features
         on ranked.customer_unique_id = features.customer_unique_id
     inner join definitions
@@ -206,7 +243,7 @@ final as (
         on
             current_version.model_version = selection.model_version
             and selection.is_chosen
-    where ranked.segment_rank = 1
+    where ranked.is_assigned = 1
 
 )
 

@@ -10,7 +10,7 @@ def model(dbt, session):
 
     sample = dbt.ref("int_segment_fit_sample")
     selection = dbt.ref("segment_model_selection").df()
-    transforms = dbt.ref("segment_model_transforms").df()
+    rules = dbt.ref("segment_model_rules").df()
     centres = dbt.ref("segment_model_centres").df()
     if dbt.is_incremental:
         previous = session.execute(f"select * from {dbt.this}").df()
@@ -19,7 +19,7 @@ def model(dbt, session):
     return segments.model_definitions(
         lambda: sample.order("customer_unique_id").df(),
         selection,
-        transforms,
+        rules,
         centres,
         previous,
     )

@@ -21,7 +21,13 @@ def model(dbt, session):
         "segment_min_stability": dbt.config.get("segment_min_stability"),
         "segment_min_share": dbt.config.get("segment_min_share"),
         "segment_stability_subsample": dbt.config.get("segment_stability_subsample"),
-        "segment_silhouette_tolerance": dbt.config.get("segment_silhouette_tolerance"),
+        "segment_min_prediction_strength": dbt.config.get(
+            "segment_min_prediction_strength"
+        ),
+        "segment_prediction_strength_splits": dbt.config.get(
+            "segment_prediction_strength_splits"
+        ),
+        "segment_min_rule_agreement": dbt.config.get("segment_min_rule_agreement"),
         "segment_match_max_distance": dbt.config.get("segment_match_max_distance"),
         "segment_refit": dbt.config.get("segment_refit"),
     }

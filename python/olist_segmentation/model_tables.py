@@ -29,6 +29,8 @@ SELECTION_COLUMNS = (
     "calinski_harabasz",
     "stability_ari",
     "min_segment_share",
+    "prediction_strength",
+    "rule_agreement",
     "is_eligible",
     "is_chosen",
     "selection_rank",
@@ -36,6 +38,21 @@ SELECTION_COLUMNS = (
     "trained_as_of_date",
     "trained_customers",
     "settings",
+)
+
+#: Columns of ``segment_model_rules`` (one row per condition; the catch-all
+#: segment has one row without feature, operator and threshold).
+RULE_COLUMNS = (
+    "model_version",
+    "segment_id",
+    "cluster_label",
+    "rule_order",
+    "condition_number",
+    "feature",
+    "operator",
+    "threshold",
+    "precision",
+    "recall",
 )
 
 
@@ -70,6 +87,8 @@ def selection_frame(rows: list[dict[str, object]] | None = None) -> pd.DataFrame
         "calinski_harabasz": "float64",
         "stability_ari": "float64",
         "min_segment_share": "float64",
+        "prediction_strength": "float64",
+        "rule_agreement": "float64",
         "is_eligible": "bool",
         "is_chosen": "bool",
         "selection_rank": "int64",

@@ -16,6 +16,7 @@ from olist_segmentation.cli.common import (
     generate_default_sample,
     run_build,
 )
+from olist_segmentation.stability_results import write_results
 from olist_segmentation.summaries import (
     drift_summary,
     stability_summary,
@@ -135,6 +136,14 @@ def summary_command(warehouse: Path | None) -> int:
     show_default=True,
     help="Report to write.",
 )
+@click.option(
+    "--results",
+    "results_path",
+    type=PATH,
+    default=None,
+    help="Also write the measured results to this Markdown page and a .json "
+    "twin (the project's is docs/stability_results.md, from the real data).",
+)
 def stability_command(
     data_dir: Path | None,
     warehouse: Path | None,
@@ -142,6 +151,7 @@ def stability_command(
     start_dates: tuple[str, ...],
     horizon_weeks: int | None,
     report_path: Path,
+    results_path: Path | None,
 ) -> int:
     """Measure how long the segmentation stays valid, and write the report.
 
@@ -155,12 +165,17 @@ def stability_command(
         dbt_vars["stability_start_dates"] = list(start_dates)
     if horizon_weeks is not None:
         dbt_vars["stability_horizon_weeks"] = horizon_weeks
+    started = time.perf_counter()
     code, served = run_build(
         data_dir, warehouse, ["build", "--selector", "stability"], dbt_vars
     )
+    elapsed = time.perf_counter() - started
     if code != 0:
         return code
     click.echo(stability_summary(served))
+    if results_path is not None:
+        written_results = write_results(served, results_path, elapsed)
+        click.echo(f"\nResults written to {written_results} (and .json)")
     written = report.build_report(served, report_path)
     click.echo(f"\nReport written to {written}")
     return 0

@@ -66,13 +66,27 @@ def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
     """Return a typed frame with no rows (what an unchanged version appends)."""
     frame = pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
     for name in columns:
-        if name in {"model_version", "segment_id", "cluster_label", "feature_position"}:
+        if name in {
+            "model_version",
+            "segment_id",
+            "cluster_label",
+            "feature_position",
+            "rule_order",
+            "condition_number",
+            "definition_version",
+            "sample_customers_moved",
+            "sample_customers",
+        }:
             frame[name] = frame[name].astype("int64")
         elif name.startswith("is_") or name == "log_transform":
             frame[name] = frame[name].astype("bool")
         elif name in {
             "feature",
+            "operator",
             "segment_name",
+            "model_segment_name",
+            "definition",
+            "rules_hash",
             "description",
             "recommended_action",
         }:

@@ -27,10 +27,11 @@ def backtest_assignments(
     """Segments of customers as of a past date, for the lift table.
 
     The chosen candidate (same algorithm, number of segments and settings)
-    is fitted on the features as of the past date only, so nothing after
-    that date leaks into the segments whose future purchases are measured.
-    The past clusters are then matched to the production model's segments
-    (:func:`segmentation.match_segments`, as a refit is) and carry their ids
+    is fitted and distilled into rules on the features as of the past date
+    only, so nothing after that date leaks into the segments whose future
+    purchases are measured. The past clusters are then matched to the
+    production model's segments (:func:`segmentation.match_segments`, as a
+    refit is) and carry their ids
     and names (overrides included), so the backtest and production speak of
     the same segments. A past cluster that matches none keeps a name of its
     own, marked "(past only)".
@@ -65,11 +66,11 @@ def backtest_assignments(
                 "matches_production": pd.Series(dtype="bool"),
             }
         )
-    pipeline = seg.fit_pipeline(
+    segmenter = seg.fit_segmenter(
         features, chosen["algorithm"], int(chosen["n_segments"]), config
     )
-    x = seg.feature_matrix(features, config)
-    labels = pipeline.predict(x)
+    pipeline = segmenter.pipeline_
+    labels = segmenter.labels_
     k = int(chosen["n_segments"])
     production: dict[int, str] = {}
     if centres is not None and transforms is not None and definitions is not None:
@@ -180,7 +181,7 @@ def segment_drift(
 
 def segment_refit_check(
     features: pd.DataFrame,
-    segments: pd.DataFrame,
+    rules: pd.DataFrame,
     drift: pd.DataFrame,
     trained: pd.DataFrame,
     training_features: pd.DataFrame,
@@ -190,13 +191,25 @@ def segment_refit_check(
 ) -> pd.DataFrame:
     """Return the ``segment_refit_check`` row: is a refit due, and why.
 
-    The refits are fitted on ``fit_sample``'s customers (default: all).
+    The frozen segments are the version's fitted rules (``rules``:
+    ``segment_model_rules``; a marketer's edits are not drift), applied to
+    today's features; the refits are fitted and distilled on
+    ``fit_sample``'s customers (default: all).
     """
     import_fitting_code()
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
     from olist_segmentation import stability  # noqa: PLC0415
 
     version, trained_as_of = _training(trained)
     chosen = stability.ChosenModel.from_selection(selection, version)
+    segments = pd.DataFrame(
+        {
+            "customer_unique_id": features["customer_unique_id"],
+            "segment_id": seg.apply_rules(
+                features, rules[rules["model_version"] == version]
+            ),
+        }
+    )
     thresholds = stability.DriftThresholds.from_vars(get)
     check = stability.refit_check(
         features,

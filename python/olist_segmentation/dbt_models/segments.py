@@ -185,6 +185,52 @@ def model_centres(
     return seg.centres_frame(pipeline, config, version, ids)
 
 
+def model_rules(
+    load_sample: SampleLoader,
+    selection: pd.DataFrame,
+    centres: pd.DataFrame,
+    previous_rules: pd.DataFrame,
+) -> pd.DataFrame:
+    """Rows of ``segment_model_rules`` to append in this build.
+
+    The chosen clustering is fitted again (the same seeded fit as
+    ``segment_model_centres``, so the same clusters) and distilled into
+    rules (:func:`segmentation.distill`); each rule's segment is its
+    cluster's segment id from the centres.
+    """
+    chosen = mt.chosen_candidate(selection)
+    version = int(chosen["model_version"])
+    if version in set(previous_rules["model_version"]):
+        return empty_frame(mt.RULE_COLUMNS)
+    import_fitting_code()
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
+    features = load_sample()
+    pipeline, config = fitted_pipeline(features, chosen)
+    x = seg.feature_matrix(features, config)
+    labels = pipeline.predict(x)
+    rules = seg.distill(x, labels, list(config.features))
+    current = centres[centres["model_version"] == version]
+    ids = {
+        int(label): int(segment)
+        for label, segment in current[["cluster_label", "segment_id"]]
+        .drop_duplicates()
+        .itertuples(index=False, name=None)
+    }
+    table = seg.rules_table(rules, ids, version)
+    served = seg.apply_rules(features, table)
+    clustered = np.array([ids[int(label)] for label in labels])
+    agreement = float(np.mean(served == clustered))
+    for order, group in table.groupby("rule_order", sort=True):
+        segment = int(group["segment_id"].iloc[0])
+        log(f"rule {order}: {seg.definition_text(group)} -> segment {segment}")
+    log(
+        f"the rules of version {version} agree with the clustering on "
+        f"{agreement:.1%} of the fit sample"
+    )
+    return table
+
+
 def describe_segments(
     features: pd.DataFrame,
     config: seg.SegmentConfig,
@@ -227,16 +273,17 @@ DEFINITION_COLUMNS = (
 def model_definitions(
     load_sample: SampleLoader,
     selection: pd.DataFrame,
-    transforms: pd.DataFrame,
+    rules: pd.DataFrame,
     centres: pd.DataFrame,
     previous_definitions: pd.DataFrame,
 ) -> pd.DataFrame:
     """Rows of ``segment_model_definitions`` to append in this build.
 
-    The sample's customers are assigned with the stored (frozen) transforms
-    and centres, as SQL scores them, so nothing is fitted here. A segment
-    that kept its id through a refit keeps its name; descriptions and
-    actions are written from the new profile.
+    The sample's customers are assigned by the stored (frozen) rules, as
+    SQL assigns them, so nothing is fitted here. A segment is named from
+    its cluster's centre (what sets it apart) and described with its rule
+    members' numbers. A segment that kept its id through a refit keeps its
+    name; descriptions and actions are written from the new profile.
     """
     chosen = mt.chosen_candidate(selection)
     version = int(chosen["model_version"])
@@ -248,9 +295,7 @@ def model_definitions(
     config = seg.SegmentConfig.from_json(chosen["settings"])
     current = centres[centres["model_version"] == version]
     features = load_sample()
-    segment_ids = seg.score_frozen(
-        features, transforms[transforms["model_version"] == version], current
-    )
+    segment_ids = seg.apply_rules(features, rules[rules["model_version"] == version])
     z_centres = current.pivot(index="segment_id", columns="feature", values="centre")[
         list(config.features)
     ]
@@ -297,3 +342,128 @@ def segment_ids_of(
     )
     labels = pipeline.predict(seg.feature_matrix(features, config))
     return pd.Series(labels).map(label_to_id).to_numpy()
+
+
+#: Columns of ``segment_rules``: the served definitions, one row per
+#: condition, one set of rows per definition version.
+SERVED_RULE_COLUMNS = (
+    "definition_version",
+    "model_version",
+    "segment_id",
+    "model_segment_name",
+    "rule_order",
+    "condition_number",
+    "feature",
+    "operator",
+    "threshold",
+    "is_edited",
+    "definition",
+    "rules_hash",
+    "sample_customers_moved",
+    "sample_customers",
+)
+
+
+def served_rules(
+    load_sample: SampleLoader,
+    rules: pd.DataFrame,
+    definitions: pd.DataFrame,
+    overrides: pd.DataFrame,
+    previous: pd.DataFrame,
+    get: Callable[[str], object],
+) -> pd.DataFrame:
+    """Rows of ``segment_rules`` to append in this build (none when unchanged).
+
+    The current model version's fitted rules (``segment_model_rules``) with
+    the marketer's edits (seed ``segment_rule_overrides``) applied and
+    checked. A rule set not served before becomes a new definition version
+    (1, 2, ...), after the fit sample shows that every segment keeps at
+    least ``segment_min_share`` of customers; the build logs how many of
+    the sample's customers the change moves.
+
+    Args:
+        load_sample: Reads ``int_segment_fit_sample``; called only when the
+            rules changed.
+        rules: Every row of ``segment_model_rules``.
+        definitions: Every row of ``segment_model_definitions`` (model names).
+        overrides: The seed ``segment_rule_overrides`` (text columns).
+        previous: Every row already in ``segment_rules``.
+        get: Reads the config (segment_model_version, segment_min_share).
+
+    Raises:
+        SegmentationError: The version has no rules, or an edit is bad (the
+            message names the CSV line and the fix).
+    """
+    pinned = get("segment_model_version")
+    version = (
+        int(pinned)  # type: ignore[call-overload]
+        if pinned not in (None, "", "None", "none")
+        else int(definitions["model_version"].max())
+    )
+    fitted = rules[rules["model_version"] == version].copy()
+    if fitted.empty:
+        raise mt.SegmentationError(
+            f"Segment model version {version} has no rules in segment_model_rules "
+            "(it was fitted before segments were served as rules). Fix: fit a new "
+            "version with `make refit` (olist-seg build --refit), or build into a "
+            "new warehouse."
+        )
+    current = definitions[definitions["model_version"] == version]
+    names = {
+        int(segment): str(name)
+        for segment, name in zip(
+            current["segment_id"], current["segment_name"], strict=True
+        )
+    }
+    import_fitting_code()
+    from olist_segmentation import segmentation as seg  # noqa: PLC0415
+
+    effective = seg.apply_overrides(fitted, names, overrides, seg.RULE_FEATURES)
+    fingerprint = seg.rules_hash(effective)
+    mine = previous[previous["model_version"] == version]
+    if not mine.empty:
+        latest = mine[mine["definition_version"] == mine["definition_version"].max()]
+        if str(latest["rules_hash"].iloc[0]) == fingerprint:
+            number = int(latest["definition_version"].iloc[0])
+            log(
+                f"segment definitions: version {number} of model version "
+                f"{version}, unchanged"
+            )
+            return empty_frame(SERVED_RULE_COLUMNS)
+        before = latest
+    else:
+        before = fitted
+    sample = load_sample()
+    seg.check_shares(sample, effective, names, float(get("segment_min_share")))  # type: ignore[arg-type]
+    moved = int(
+        (seg.apply_rules(sample, effective) != seg.apply_rules(sample, before)).sum()
+    )
+    number = int(previous["definition_version"].max()) + 1 if not previous.empty else 1
+    texts = {
+        int(segment): seg.definition_text(group)
+        for segment, group in effective.groupby("segment_id")
+    }
+    edited = int(effective["is_edited"].sum())
+    log(
+        f"segment definitions: new version {number} of model version {version} "
+        f"({edited} edited condition(s)); it moves {moved:,} of the fit sample's "
+        f"{len(sample):,} customers ({moved / max(len(sample), 1):.1%}) from the "
+        "previous definitions"
+    )
+    frame = effective.assign(
+        definition_version=number,
+        model_segment_name=effective["segment_id"].map(names),
+        definition=effective["segment_id"].map(texts),
+        rules_hash=fingerprint,
+        sample_customers_moved=moved,
+        sample_customers=len(sample),
+    )
+    return frame[list(SERVED_RULE_COLUMNS)].astype(
+        {
+            "definition_version": "int64",
+            "model_version": "int64",
+            "segment_id": "int64",
+            "sample_customers_moved": "int64",
+            "sample_customers": "int64",
+        }
+    )

@@ -12,11 +12,13 @@ def stability_ari(
     grid: pd.DataFrame,
     selection: pd.DataFrame,
     start_dates: object,
+    fit_sample_size: object = None,
 ) -> pd.DataFrame:
     """Rows of ``stability_ari``.
 
-    The latest model version's hyper-parameters are fitted at each start
-    date and frozen (M0), then compared with refits at each horizon.
+    The latest model version's hyper-parameters are fitted (on at most
+    ``fit_sample_size`` customers, as a build) at each start date and
+    frozen (M0), then compared with refits at each horizon.
     """
     import_fitting_code()
     from olist_segmentation import stability  # noqa: PLC0415
@@ -28,7 +30,10 @@ def stability_ari(
         f"{grid['as_of_date'].nunique()} as-of dates, {len(features):,} feature rows"
     )
     dates = start_dates if isinstance(start_dates, list | tuple) else None
-    return stability.simulate(features, grid, chosen, dates, progress=log)
+    size = int(fit_sample_size) if fit_sample_size is not None else None  # type: ignore[call-overload]
+    return stability.simulate(
+        features, grid, chosen, dates, progress=log, fit_sample_size=size
+    )
 
 
 def stability_drift(

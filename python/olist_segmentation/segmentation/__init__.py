@@ -16,6 +16,10 @@ One module per step, used by the dbt Python models in ``models/segments/``
   feature, centres per segment and feature) that SQL can score on any
   adapter, and :func:`score_frozen`, the NumPy mirror of that SQL.
 * :mod:`~.matching`: segment ids, kept across a refit.
+* :mod:`~.rules`: the served segments, readable rules distilled from the
+  clustering (:func:`distill`, :func:`apply_rules`, :class:`RuleSegmenter`).
+* :mod:`~.editing`: a marketer's edits of the rules, checked
+  (:func:`apply_overrides`, :func:`check_shares`).
 
 Everything is deterministic: the same features and :class:`SegmentConfig`
 give the same tables. This package's namespace re-exports the public names
@@ -32,6 +36,12 @@ from olist_segmentation.model_tables import (
     selection_frame,
 )
 from olist_segmentation.segmentation.config import ALGORITHMS, SegmentConfig
+from olist_segmentation.segmentation.editing import (
+    OVERRIDES_FILE,
+    RULE_FEATURES,
+    apply_overrides,
+    check_shares,
+)
 from olist_segmentation.segmentation.estimators import (
     FeaturePreparer,
     WardClustering,
@@ -54,14 +64,29 @@ from olist_segmentation.segmentation.matching import (
 from olist_segmentation.segmentation.pipeline import (
     feature_matrix,
     fit_pipeline,
+    fit_segmenter,
     make_estimator,
     make_pipeline,
+)
+from olist_segmentation.segmentation.rules import (
+    OPERATORS,
+    Rule,
+    RuleSegmenter,
+    apply_rules,
+    condition_holds,
+    definition_text,
+    distill,
+    round_thresholds,
+    rules_hash,
+    rules_table,
 )
 from olist_segmentation.segmentation.selection import (
     CHOICE_RULE,
     Candidate,
     choose,
+    is_eligible,
     mean_pairwise_ari,
+    prediction_strength,
     sample_distances,
     select_model,
     selection_table,
@@ -70,6 +95,22 @@ from olist_segmentation.segmentation.selection import (
 
 __all__ = [
     "ALGORITHMS",
+    "OPERATORS",
+    "OVERRIDES_FILE",
+    "RULE_FEATURES",
+    "Rule",
+    "RuleSegmenter",
+    "apply_overrides",
+    "apply_rules",
+    "check_shares",
+    "condition_holds",
+    "definition_text",
+    "distill",
+    "is_eligible",
+    "prediction_strength",
+    "round_thresholds",
+    "rules_hash",
+    "rules_table",
     "CENTRE_COLUMNS",
     "CHOICE_RULE",
     "SELECTION_COLUMNS",
@@ -86,6 +127,7 @@ __all__ = [
     "cut_ward_tree",
     "feature_matrix",
     "fit_pipeline",
+    "fit_segmenter",
     "initial_segment_ids",
     "make_estimator",
     "make_pipeline",

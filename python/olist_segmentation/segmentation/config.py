@@ -31,8 +31,12 @@ class SegmentConfig:
             starts once, from k-means).
         stability_subsample: Share of customers each stability fit sees (a
             different random subsample per seed).
-        silhouette_tolerance: Silhouettes this close to the best count as
-            tied; the more stable of tied candidates is chosen.
+        min_prediction_strength: Lowest prediction strength (over random
+            half-splits) an eligible candidate may have.
+        prediction_strength_splits: Random half-splits of the prediction
+            strength.
+        min_rule_agreement: Lowest share of customers the distilled rules
+            must put in their own cluster.
         clip_quantiles: Lower and upper quantile each feature is clipped at.
         skew_threshold: Features more skewed than this get ``log1p``.
         gmm_reg_covar: Variance floor of the Gaussian mixture (scaled units).
@@ -50,8 +54,10 @@ class SegmentConfig:
     min_share: float = 0.02
     n_init: int = 10
     stability_subsample: float = 0.8
-    silhouette_tolerance: float = 0.01
-    clip_quantiles: tuple[float, float] = (0.005, 0.995)
+    min_prediction_strength: float = 0.8
+    prediction_strength_splits: int = 5
+    min_rule_agreement: float = 0.88
+    clip_quantiles: tuple[float, float] = (0.01, 0.99)
     skew_threshold: float = 1.0
     gmm_reg_covar: float = 0.01
     match_max_distance: float = 1.0
@@ -79,8 +85,12 @@ class SegmentConfig:
             problems.append("segment_min_stability must be between 0 and 1")
         if not 0 <= self.min_share < 1:
             problems.append("segment_min_share must be between 0 and 1")
-        if not 0 <= self.silhouette_tolerance < 1:
-            problems.append("segment_silhouette_tolerance must be in [0, 1)")
+        if not 0 <= self.min_prediction_strength <= 1:
+            problems.append("segment_min_prediction_strength must be between 0 and 1")
+        if not 0 <= self.min_rule_agreement <= 1:
+            problems.append("segment_min_rule_agreement must be between 0 and 1")
+        if self.prediction_strength_splits < 1:
+            problems.append("segment_prediction_strength_splits must be at least 1")
         if not 0 < self.stability_subsample <= 1:
             problems.append("segment_stability_subsample must be in (0, 1]")
         if problems:
@@ -109,7 +119,9 @@ class SegmentConfig:
             "min_stability": "segment_min_stability",
             "min_share": "segment_min_share",
             "stability_subsample": "segment_stability_subsample",
-            "silhouette_tolerance": "segment_silhouette_tolerance",
+            "min_prediction_strength": "segment_min_prediction_strength",
+            "prediction_strength_splits": "segment_prediction_strength_splits",
+            "min_rule_agreement": "segment_min_rule_agreement",
             "match_max_distance": "segment_match_max_distance",
         }
         values: dict[str, Any] = {}
@@ -130,9 +142,15 @@ class SegmentConfig:
 
     @classmethod
     def from_json(cls, text: str) -> SegmentConfig:
-        """Read settings written by :meth:`to_json`."""
+        """Read settings written by :meth:`to_json`.
+
+        Keys this version does not know (settings of an older version) are
+        ignored; missing ones take their defaults.
+        """
+        known = set(cls.__dataclass_fields__)
         values: dict[str, Any] = {
             key: tuple(value) if isinstance(value, list) else value
             for key, value in json.loads(text).items()
+            if key in known
         }
         return cls(**values)

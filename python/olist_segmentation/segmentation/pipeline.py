@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from olist_segmentation.model_tables import SegmentationError
 from olist_segmentation.segmentation.config import SegmentConfig
 from olist_segmentation.segmentation.estimators import FeaturePreparer, WardClustering
+from olist_segmentation.segmentation.rules import RuleSegmenter
 
 
 def make_estimator(
@@ -97,3 +98,21 @@ def fit_pipeline(
     x = feature_matrix(features, config)
     seed = config.seeds[0] if seed is None else seed
     return make_pipeline(algorithm, n_segments, seed, config).fit(x)
+
+
+def fit_segmenter(
+    features: pd.DataFrame,
+    algorithm: str,
+    n_segments: int,
+    config: SegmentConfig,
+    seed: int | None = None,
+) -> RuleSegmenter:
+    """Fit one candidate's clustering and distil it into served rules.
+
+    ``predict`` of the result applies the rules (the segments a marketer
+    sees); ``pipeline_`` is the clustering they were distilled from.
+    """
+    x = feature_matrix(features, config)
+    seed = config.seeds[0] if seed is None else seed
+    pipeline = make_pipeline(algorithm, n_segments, seed, config)
+    return RuleSegmenter(pipeline, config.features).fit(x)

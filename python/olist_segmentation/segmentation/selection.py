@@ -35,6 +35,7 @@ from olist_segmentation.segmentation.pipeline import (
     make_estimator,
     make_pipeline,
 )
+from olist_segmentation.segmentation.rules import RuleSegmenter, distill
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Candidate:
     calinski_harabasz: float
     stability_ari: float
     min_segment_share: float
+    prediction_strength: float = math.nan
+    rule_agreement: float = math.nan
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -127,6 +130,49 @@ def _subsample(n: int, share: float, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
+def prediction_strength(
+    z: np.ndarray, algorithm: str, k: int, config: SegmentConfig
+) -> float:
+    """Return the lowest prediction strength of ``k`` segments over random halves.
+
+    Tibshirani and Walther (2005): split the customers in two random halves
+    A and B, cluster each; for every cluster of B, the share of its pairs of
+    customers that A's model also puts together; the strength of a split
+    is the lowest of these shares (the worst-reproduced cluster). A
+    structure that is in the data is found again from another sample (1.0);
+    one a sample invents is not. The lowest over
+    ``config.prediction_strength_splits`` splits is returned, so one unlucky
+    split is enough to fail.
+    """
+    rng = np.random.default_rng(config.seeds[0])
+    lowest = 1.0
+    for split in range(config.prediction_strength_splits):
+        order = rng.permutation(len(z))
+        half = len(z) // 2
+        a, b = z[np.sort(order[:half])], z[np.sort(order[half:])]
+        seed = config.seeds[split % len(config.seeds)]
+        by_a = make_estimator(algorithm, k, seed, config).fit(a).predict(b)
+        by_b = make_estimator(algorithm, k, seed, config).fit(b).predict(b)
+        table = pd.crosstab(by_b, by_a).to_numpy().astype(float)
+        sizes = table.sum(axis=1)
+        together = (table * (table - 1) / 2).sum(axis=1)
+        pairs = sizes * (sizes - 1) / 2
+        strengths = np.where(pairs > 0, together / np.maximum(pairs, 1), 1.0)
+        lowest = min(lowest, float(strengths.min()))
+    return lowest
+
+
+def rule_agreement(x: np.ndarray, labels: np.ndarray, config: SegmentConfig) -> float:
+    """Share of customers the distilled rules put in their own cluster.
+
+    The served segments are readable rules (:func:`distill`); a clustering
+    the rules cannot describe is not one a marketer can be given.
+    """
+    rules = distill(x, labels, list(config.features))
+    served = RuleSegmenter.apply(rules, x, config.features)
+    return float(np.mean(served == labels))
+
+
 def select_model(
     features: pd.DataFrame,
     config: SegmentConfig,
@@ -200,6 +246,8 @@ def select_model(
                 calinski_harabasz=calinski,
                 stability_ari=mean_pairwise_ari(labels_per_seed),
                 min_segment_share=float(shares.min()),
+                prediction_strength=prediction_strength(z, algorithm, k, config),
+                rule_agreement=rule_agreement(x, labels, config),
             )
             candidates.append(candidate)
             if progress:
@@ -207,6 +255,8 @@ def select_model(
                     f"{algorithm:<19} k={k}: silhouette {silhouette:.3f}, "
                     f"DB {davies_bouldin:.3f}, CH {calinski:,.0f}, "
                     f"stability {candidate.stability_ari:.3f}, "
+                    f"prediction strength {candidate.prediction_strength:.3f}, "
+                    f"rules agree {candidate.rule_agreement:.1%}, "
                     f"smallest {candidate.min_segment_share:.1%}"
                 )
     return candidates
@@ -227,43 +277,46 @@ def _estimator_parameters(
 
 #: The choice rule, stored with every selection row.
 CHOICE_RULE = (
-    "Eligible: stability ARI >= {min_stability} across seeds and random "
-    "subsamples and every "
-    "segment >= {min_share:.0%} of customers. Chosen: among the eligible "
-    "candidates within {tolerance:g} of the best silhouette, the most stable; "
-    "ties go to fewer segments, then to the algorithm listed first. When none "
-    "is eligible, the most stable candidate."
+    "Eligible: the lowest prediction strength over {splits} random half-splits "
+    ">= {min_strength} (the segments are found again from another sample), "
+    "stability ARI >= {min_stability} across seeds and random subsamples, "
+    "readable rules that put >= {min_agreement:.0%} of customers in their "
+    "own cluster, and every segment >= {min_share:.0%} of customers. Chosen: "
+    "the eligible candidate with the most segments (the finest structure "
+    "that reproduces and reads as rules); ties go to the higher prediction "
+    "strength, then to the "
+    "algorithm listed first. When none is eligible, the candidate with the "
+    "highest prediction strength."
 )
+
+
+def is_eligible(c: Candidate, config: SegmentConfig) -> bool:
+    """Whether a candidate passes the choice rule's thresholds."""
+    return bool(
+        c.prediction_strength >= config.min_prediction_strength
+        and c.rule_agreement >= config.min_rule_agreement
+        and c.stability_ari >= config.min_stability
+        and c.min_segment_share >= config.min_share
+    )
 
 
 def choose(candidates: Sequence[Candidate], config: SegmentConfig) -> list[int]:
     """Rank candidates by the choice rule; return indexes, chosen first.
 
-    Eligible candidates (stable and without tiny segments) whose silhouette
-    is within ``silhouette_tolerance`` of the best eligible one come first,
-    the most stable first (then fewer segments, then algorithm order); the
-    other eligible ones follow by descending silhouette; the ineligible ones
-    last, by descending stability, then silhouette.
+    Eligible candidates come first, most segments first (then the higher
+    prediction strength, then algorithm order); the ineligible ones follow
+    by descending prediction strength. Silhouettes are reported, not used:
+    on these data they near-tie between different structures (DECISIONLOG
+    "Segments").
     """
     order = {name: i for i, name in enumerate(ALGORITHMS)}
 
-    def eligible(c: Candidate) -> bool:
-        return (
-            c.stability_ari >= config.min_stability
-            and c.min_segment_share >= config.min_share
-            and not math.isnan(c.silhouette)
-        )
-
-    best = max((c.silhouette for c in candidates if eligible(c)), default=math.inf)
-
     def key(i: int) -> tuple[object, ...]:
         c = candidates[i]
-        silhouette = -1.0 if math.isnan(c.silhouette) else c.silhouette
-        if eligible(c) and silhouette >= best - config.silhouette_tolerance:
-            return (0, -c.stability_ari, c.n_segments, order[c.algorithm])
-        if eligible(c):
-            return (1, -silhouette, c.n_segments, order[c.algorithm])
-        return (2, -c.stability_ari, -silhouette, c.n_segments, order[c.algorithm])
+        strength = -1.0 if math.isnan(c.prediction_strength) else c.prediction_strength
+        if is_eligible(c, config):
+            return (0, -c.n_segments, -strength, order[c.algorithm])
+        return (1, -strength, c.n_segments, order[c.algorithm])
 
     return sorted(range(len(candidates)), key=key)
 
@@ -278,9 +331,11 @@ def selection_table(
     ranking = choose(candidates, config)
     rank_of = {index: rank + 1 for rank, index in enumerate(ranking)}
     rule = CHOICE_RULE.format(
+        splits=config.prediction_strength_splits,
+        min_strength=config.min_prediction_strength,
+        min_agreement=config.min_rule_agreement,
         min_stability=config.min_stability,
         min_share=config.min_share,
-        tolerance=config.silhouette_tolerance,
     )
     rows = []
     for i, c in enumerate(candidates):
@@ -296,10 +351,9 @@ def selection_table(
                 "calinski_harabasz": c.calinski_harabasz,
                 "stability_ari": c.stability_ari,
                 "min_segment_share": c.min_segment_share,
-                "is_eligible": bool(
-                    c.stability_ari >= config.min_stability
-                    and c.min_segment_share >= config.min_share
-                ),
+                "prediction_strength": c.prediction_strength,
+                "rule_agreement": c.rule_agreement,
+                "is_eligible": is_eligible(c, config),
                 "is_chosen": rank_of[i] == 1,
                 "selection_rank": rank_of[i],
                 "choice_rule": rule,

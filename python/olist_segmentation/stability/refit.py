@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
-from sklearn.pipeline import Pipeline
 
 from olist_segmentation import segmentation as seg
 
@@ -45,16 +44,39 @@ class ChosenModel:
             seg.SegmentConfig.from_json(row["settings"]),
         )
 
-    def fit(self, features: pd.DataFrame, seed: int | None = None) -> Pipeline:
-        """Fit the chosen pipeline on ``features`` (default: the first seed)."""
-        return seg.fit_pipeline(
+    def fit(self, features: pd.DataFrame, seed: int | None = None) -> seg.RuleSegmenter:
+        """Fit the chosen clustering on ``features`` and distil its rules.
+
+        ``predict`` of the result gives the served segments (the rules); the
+        default seed is the first, as a build deploys it.
+        """
+        return seg.fit_segmenter(
             features, self.algorithm, self.n_segments, self.config, seed
         )
 
-    def refit_labels(self, features: pd.DataFrame) -> list[np.ndarray]:
-        """Refit with each configured seed; return each refit's labels."""
+    def refit_labels(
+        self, features: pd.DataFrame, fit_sample_size: int | None = None
+    ) -> list[np.ndarray]:
+        """Refit with each configured seed; return each refit's served segments.
+
+        Args:
+            features: The customers to segment.
+            fit_sample_size: Fit on at most this many of them (a seeded
+                random sample, as a build fits on its bounded fit sample),
+                then assign every customer by the fitted rules; default all.
+        """
+        fit_on = fit_sample(features, fit_sample_size)
         x = seg.feature_matrix(features, self.config)
-        return [self.fit(features, seed).predict(x) for seed in self.config.seeds]
+        return [self.fit(fit_on, seed).predict(x) for seed in self.config.seeds]
+
+
+def fit_sample(features: pd.DataFrame, size: int | None) -> pd.DataFrame:
+    """Return at most ``size`` rows of ``features`` (seeded, in their order)."""
+    if size is None or len(features) <= size:
+        return features
+    rng = np.random.default_rng(0)
+    keep = np.sort(rng.choice(len(features), size=size, replace=False))
+    return features.iloc[keep].reset_index(drop=True)
 
 
 def agreement(frozen: np.ndarray, refits: Sequence[np.ndarray]) -> dict[str, float]:

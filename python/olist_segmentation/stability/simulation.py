@@ -1,12 +1,16 @@
 """The refresh-interval simulation (``make stability``).
 
-For each start date T0 the chosen pipeline is fitted on the features as of
-T0 (model M0: clip, log, scaler and centres frozen). For every weekly
-horizon the customers as of T0 + horizon are assigned by M0 and by a refit
-with the same hyper-parameters on the features as of that date; the
-adjusted Rand index (ARI) between the two says how far the frozen segments
-have moved (``stability_ari``). Each feature's drift between T0 and
-T0 + horizon is ``stability_drift``.
+For each start date T0 the chosen clustering is fitted on the features as
+of T0 and distilled into rules (model M0, frozen: the segments a marketer
+is served). For every weekly horizon the customers as of T0 + horizon are
+assigned by M0 and by a refit (clustering and rules) with the same
+hyper-parameters on the features as of that date: the adjusted Rand index
+(ARI) between the two is what a refit would change for the marketer, the
+same customers on the same date (``stability_ari``). For the customers
+known at T0 it also measures what the frozen M0 does to them over time:
+the ARI of their segments at T0 + horizon against T0, and how many of
+those who did nothing (no order, no review) changed segment. Each
+feature's drift between T0 and T0 + horizon is ``stability_drift``.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import adjusted_rand_score
 
 from olist_segmentation import segmentation as seg
 from olist_segmentation.model_tables import as_timestamp
 from olist_segmentation.stability.drift import feature_drift
-from olist_segmentation.stability.refit import ChosenModel, agreement
+from olist_segmentation.stability.refit import ChosenModel, agreement, fit_sample
 
 #: The two customer populations the ARI is measured on.
 POPULATIONS = ("all_customers", "known_at_start")
@@ -34,6 +39,9 @@ ARI_COLUMNS = (
     "ari_lowest_seed",
     "ari_highest_seed",
     "refit_agreement",
+    "ari_since_start",
+    "idle_customers",
+    "idle_customers_moved",
     "model_version",
     "algorithm",
     "n_segments",
@@ -112,19 +120,49 @@ def _grid_steps(grid: pd.DataFrame) -> list[tuple[pd.Timestamp, int, pd.Timestam
     ]
 
 
+#: Columns that tell whether a customer did anything between two dates.
+IDLE_KEYS = ("customer_unique_id", "frequency", "reviewed_order_count")
+
+
+def _since_start(
+    current: pd.DataFrame, frozen_labels: np.ndarray, at_start: pd.DataFrame
+) -> dict[str, object]:
+    """M0's segments of the customers known at the start: now vs at the start."""
+    now = current[list(IDLE_KEYS)].assign(segment_now=frozen_labels)
+    both = at_start.merge(
+        now, on="customer_unique_id", suffixes=("_start", "_now"), validate="1:1"
+    )
+    idle = (both["frequency_start"] == both["frequency_now"]) & (
+        both["reviewed_order_count_start"] == both["reviewed_order_count_now"]
+    )
+    moved = both["segment_at_start"] != both["segment_now"]
+    return {
+        "ari_since_start": float(
+            adjusted_rand_score(both["segment_at_start"], both["segment_now"])
+        ),
+        "idle_customers": int(idle.sum()),
+        "idle_customers_moved": int((idle & moved).sum()),
+    }
+
+
 def simulate(
     features: pd.DataFrame,
     grid: pd.DataFrame,
     chosen: ChosenModel,
     start_dates: Sequence[object] | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    fit_sample_size: int | None = None,
 ) -> pd.DataFrame:
     """Run the refresh-interval simulation: frozen M0 vs refits, by ARI.
 
     M0 is fitted on the start date's features with the first seed (as a
-    build deploys it); at every horizon the customers are assigned by M0
-    (its fitted fill values, clip bounds, logs, scaler and centres) and by
-    a refit with each configured seed; see :func:`agreement`.
+    build deploys it); at every horizon the customers are assigned by M0's
+    rules and by a refit with each configured seed; see :func:`agreement`.
+    On the ``known_at_start`` rows, ``ari_since_start`` compares M0's
+    segments of those customers at the horizon with M0's at the start, and
+    ``idle_customers`` / ``idle_customers_moved`` count those with the same
+    number of orders and of reviewed orders as at the start, and how many
+    of them changed segment.
 
     Args:
         features: ``int_stability_features``: one row per (as_of_date,
@@ -135,6 +173,8 @@ def simulate(
         start_dates: The configured start dates, to report the ones the
             grid lost because they are after the data's end.
         progress: Called with one line per start date.
+        fit_sample_size: Each fit sees at most this many customers (as a
+            build's fit sample); every customer is assigned by the rules.
 
     Returns:
         The ``stability_ari`` rows: one per start date, horizon and
@@ -152,7 +192,7 @@ def simulate(
         # The refits on one date are the same for every start date (same
         # hyper-parameters, features and seeds): fit each date once.
         if date not in refits:
-            refits[date] = chosen.refit_labels(by_date[date])
+            refits[date] = chosen.refit_labels(by_date[date], fit_sample_size)
         return refits[date]
 
     horizons: dict[pd.Timestamp, list[tuple[int, pd.Timestamp]]] = {}
@@ -161,7 +201,13 @@ def simulate(
     rows: list[dict[str, object]] = []
     for start, steps in horizons.items():
         reference = by_date[start]
-        frozen = chosen.fit(reference)  # M0: the first seed, as deployed
+        # M0: the first seed, as deployed, on the bounded fit sample
+        frozen = chosen.fit(fit_sample(reference, fit_sample_size))
+        at_start = reference.assign(
+            segment_at_start=frozen.predict(
+                seg.feature_matrix(reference, chosen.config)
+            )
+        )[[*IDLE_KEYS, "segment_at_start"]]
         known = set(reference["customer_unique_id"])
         lowest = 1.0
         for weeks, as_of in steps:
@@ -170,10 +216,14 @@ def simulate(
             labels = refits_on(as_of)
             is_known = current["customer_unique_id"].isin(known).to_numpy()
             everyone = np.ones(len(current), dtype=bool)
+            since = _since_start(current, frozen_labels, at_start)
             for population, mask in zip(POPULATIONS, (everyone, is_known), strict=True):
                 scores = agreement(frozen_labels[mask], [r[mask] for r in labels])
                 if population == POPULATIONS[0]:
                     lowest = min(lowest, scores["ari"])
+                    extra: dict[str, object] = dict.fromkeys(since)
+                else:
+                    extra = dict(since)
                 rows.append(
                     {
                         "start_date": start,
@@ -182,6 +232,7 @@ def simulate(
                         "population": population,
                         "customers": int(mask.sum()),
                         **scores,
+                        **extra,
                     }
                 )
         progress(
