@@ -1,8 +1,8 @@
 -- One row per behavioural segment of the current model version: size,
 -- share of customers and of revenue, and the mean and median of every
 -- feature a model may use (segment_feature_columns(): a fixed list, so the
--- columns never depend on the data), with the segment's name, description
--- and action.
+-- columns never depend on the data), with the segment's name, its readable
+-- definition (the rule that assigns it), description and action.
 {%- set features = segment_feature_columns() %}
 {%- set feature_aggregates = [] %}
 {%- set feature_columns = [] %}
@@ -70,6 +70,8 @@ final as (
         aggregated.model_version,
         cast(aggregated.segment_id as integer) as segment_id,
         definitions.segment_name,
+        definitions.rule_order,
+        definitions.definition,
         -- the model's description opens with the segment's share at fit
         -- time: replaced by today's share, so the text never goes stale
         regexp_replace(

@@ -27,6 +27,7 @@ EXPORT_SQL = """
 select
     segments.customer_unique_id,
     segments.segment_name as behavioural_segment,
+    definitions.definition as behavioural_definition,
     definitions.recommended_action as behavioural_action,
     rfm.rfm_segment,
     rfm_summary.recommended_action as rfm_action,
@@ -45,7 +46,8 @@ select
     predictions.horizon_days as prediction_horizon_days,
     predictions.prediction_model_version,
     segments.as_of_date,
-    segments.model_version
+    segments.model_version,
+    segments.definition_version
 from main.customer_segments as segments
 inner join main.customer_rfm as rfm
     on segments.customer_unique_id = rfm.customer_unique_id
@@ -161,6 +163,21 @@ def export_customers(
         "warehouse": str(path),
         "as_of_date": str(frame["as_of_date"].max())[:10] if len(frame) else None,
         "model_version": int(frame["model_version"].max()) if len(frame) else None,
+        "definition_version": (
+            int(frame["definition_version"].max()) if len(frame) else None
+        ),
+        "segment_definitions": {
+            str(name): str(definition)
+            for name, definition in sorted(
+                set(
+                    zip(
+                        frame["behavioural_segment"],
+                        frame["behavioural_definition"],
+                        strict=True,
+                    )
+                )
+            )
+        },
         "filters": chosen,
         "customers": len(selected),
         "columns": list(selected.columns),

@@ -148,6 +148,9 @@ def _selection(data: ReportData) -> str:
             + _td(r["davies_bouldin"], _num(r["davies_bouldin"], 3))
             + _td(r["calinski_harabasz"], _num(r["calinski_harabasz"], 0))
             + _td(r["stability_ari"], _num(r["stability_ari"], 3))
+            + _td(r.get("prediction_strength"), _num(r.get("prediction_strength"), 3))
+            + _td(r.get("rule_strength"), _num(r.get("rule_strength"), 3))
+            + _td(r.get("rule_agreement"), _pct(r.get("rule_agreement")))
             + _td(r["min_segment_share"], _pct(r["min_segment_share"]))
             + _td(int(bool(r["is_deployable"])), _yes_no(r["is_deployable"]))
             + _td(int(bool(r["is_eligible"])), _yes_no(r["is_eligible"]))
@@ -157,13 +160,17 @@ def _selection(data: ReportData) -> str:
     rule = data.chosen.get("choice_rule") or ""
     return (
         '<section id="model-selection"><h2>A1. How the model was chosen</h2>'
-        '<p class="lead">Every candidate tried for this model version. '
-        "Silhouette (higher is better) and Davies–Bouldin (lower is better) "
-        "measure how well separated the segments are; stability (adjusted Rand "
-        "index) how much the segments stay the same when the model is refit on "
-        "resampled customers; eligible candidates pass the minimum quality and "
-        "segment-size rules, deployable ones can score new customers. Click a "
-        "column to sort.</p>"
+        '<p class="lead">Every candidate tried for this model version. The '
+        "clustering discovers the groups; each segment is then served as a "
+        "readable rule distilled from it. Prediction strength (1 = the same "
+        "groups are found again from another half of the customers) is "
+        "measured for the clusters and for the rules; rules agree is the share "
+        "of customers the rules put in their own cluster; stability (adjusted "
+        "Rand index) compares refits on resampled customers. Silhouette "
+        "(higher is better) and Davies–Bouldin (lower is better) are reported, "
+        "not used: they near-tie between different structures. Eligible "
+        "candidates pass every threshold of the choice rule. Click a column to "
+        "sort.</p>"
         + (f'<p class="note">Choice rule: {_e(rule)}</p>' if rule else "")
         + '<div class="scroll"><table id="selection" class="sortable-table">'
         '<thead><tr><th class="sortable text">Algorithm</th>'
@@ -171,6 +178,9 @@ def _selection(data: ReportData) -> str:
         '<th class="sortable">Davies–Bouldin</th>'
         '<th class="sortable">Calinski–Harabasz</th>'
         '<th class="sortable">Stability</th>'
+        '<th class="sortable">Prediction strength</th>'
+        '<th class="sortable">Rule strength</th>'
+        '<th class="sortable">Rules agree</th>'
         '<th class="sortable">Smallest segment</th>'
         '<th class="sortable">Deployable</th><th class="sortable">Eligible</th>'
         '<th class="sortable text">Parameters</th></tr></thead>'

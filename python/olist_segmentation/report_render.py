@@ -75,7 +75,10 @@ def _kpis(data: ReportData, algorithm: str) -> list[tuple[str, str]]:
         (str(len(data.profiles)), "segments"),
         (_brl_compact(revenue), "revenue of these customers"),
         (algorithm, "chosen algorithm"),
-        (_num(chosen.get("silhouette"), 2), "silhouette (−1 to 1, higher = clearer)"),
+        (
+            _num(chosen.get("rule_strength"), 2),
+            "prediction strength of the rules (1 = found again from another sample)",
+        ),
         (
             _num(chosen.get("stability_ari"), 2),
             "stability (1 = same segments on resamples)",

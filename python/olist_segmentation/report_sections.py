@@ -200,7 +200,13 @@ def _cards(data: ReportData) -> str:
             f'<div class="facts">{_e(_int(r["customers"]))} customers '
             f"({_e(_pct(r['customer_share']))}) · {_e(_pct(r['revenue_share']))} "
             "of revenue</div>"
-            f'<div class="label">Who they are</div><div>{_e(r["description"])}</div>'
+            + (
+                f'<div class="label">Definition</div><div class="definition">'
+                f"<code>{_e(r['definition'])}</code></div>"
+                if r.get("definition")
+                else ""
+            )
+            + f'<div class="label">Who they are</div><div>{_e(r["description"])}</div>'
             + (
                 f'<div class="label">Stands out on</div><ul>{traits}</ul>'
                 if traits
@@ -211,8 +217,10 @@ def _cards(data: ReportData) -> str:
         )
     return (
         '<section id="segments"><h2>3. What to do with each group</h2>'
-        '<p class="lead">One card per segment: who the customers are and the '
-        f'recommended marketing action.</p><div class="cards">{"".join(cards)}'
+        '<p class="lead">One card per segment: the rule that puts a customer '
+        "in it (tried in order: a customer is in the first segment whose "
+        "definition holds), who the customers are and the recommended "
+        f'marketing action.</p><div class="cards">{"".join(cards)}'
         "</div></section>"
     )
 

@@ -50,7 +50,11 @@ class WarehouseSummary:
         default_factory=dict
     )
     model: str = ""
-    behavioural: list[tuple[int, str, int, float, float]] = field(default_factory=list)
+    #: (segment id, name, customers, share, revenue share, definition), in
+    #: the order the rules are tried.
+    behavioural: list[tuple[int, str, int, float, float, str]] = field(
+        default_factory=list
+    )
     drift_verdict: str = ""
     #: The largest moves between segments since the previous as-of date:
     #: (segmentation, from, to, customers, share of the from segment).
@@ -77,15 +81,15 @@ class WarehouseSummary:
             )
         if self.behavioural:
             lines += ["", f"Behavioural segments ({self.model}):"]
-            width = max(len(name) for _, name, _, _, _ in self.behavioural) + 2
+            width = max(len(row[1]) for row in self.behavioural) + 2
             lines.append(
                 f"  {'id':>3} {'segment':<{width}}{'customers':>10}{'share':>8}"
-                f"{'revenue':>9}"
+                f"{'revenue':>9}  definition (first that holds)"
             )
-            for segment_id, name, customers, share, revenue in self.behavioural:
+            for segment_id, name, customers, share, revenue, rule in self.behavioural:
                 lines.append(
                     f"  {segment_id:>3} {name:<{width}}{customers:>10,}"
-                    f"{share:>8.1%}{revenue:>9.1%}"
+                    f"{share:>8.1%}{revenue:>9.1%}  {rule}"
                 )
         lines += self._render_moves()
         if self.drift_verdict:
@@ -146,20 +150,26 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
                 (int(score), _float(lower), _float(upper))
             )
         chosen = con.execute(
-            "select s.model_version, s.algorithm, s.n_segments, s.silhouette, "
-            "s.stability_ari from main.segment_model_selection as s "
-            "inner join (select max(model_version) as v from main.customer_segments)"
-            " as c on s.model_version = c.v where s.is_chosen"
+            "select s.model_version, s.algorithm, s.n_segments, "
+            "s.prediction_strength, s.rule_strength, s.rule_agreement, "
+            "c.definition_version from main.segment_model_selection as s "
+            "inner join (select max(model_version) as v, "
+            "max(definition_version) as definition_version "
+            "from main.customer_segments) as c on s.model_version = c.v "
+            "where s.is_chosen"
         ).fetchone()
         model = (
-            f"model version {chosen[0]}: {chosen[1]}, k={chosen[2]}, "
-            f"silhouette {chosen[3]:.3f}, stability ARI {chosen[4]:.3f}"
+            f"model version {chosen[0]}, definitions v{chosen[6]}: rules distilled "
+            f"from {chosen[1]} k={chosen[2]}; prediction strength {chosen[3]:.2f}, "
+            f"of the rules {chosen[4]:.2f}; rules agree with the clusters for "
+            f"{chosen[5]:.1%} of the fit sample"
             if chosen
             else ""
         )
         behavioural = con.execute(
             "select segment_id, segment_name, customers, customer_share, "
-            "revenue_share from main.segment_profiles order by segment_id"
+            "revenue_share, definition from main.segment_profiles "
+            "order by rule_order"
         ).fetchall()
         check = _current_refit_check(con)
         moves, since = _largest_moves(con)
@@ -173,8 +183,8 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
         thresholds=thresholds,
         model=model,
         behavioural=[
-            (int(i), n, int(c), float(s or 0), float(r or 0))
-            for i, n, c, s, r in behavioural
+            (int(i), n, int(c), float(s or 0), float(r or 0), str(d))
+            for i, n, c, s, r, d in behavioural
         ],
         drift_verdict=check,
         moves=moves,

@@ -55,7 +55,7 @@ class SegmentConfig:
     n_init: int = 10
     stability_subsample: float = 0.8
     min_prediction_strength: float = 0.8
-    prediction_strength_splits: int = 5
+    prediction_strength_splits: int = 10
     min_rule_agreement: float = 0.88
     clip_quantiles: tuple[float, float] = (0.01, 0.99)
     skew_threshold: float = 1.0

@@ -52,6 +52,7 @@ class Candidate:
     stability_ari: float
     min_segment_share: float
     prediction_strength: float = math.nan
+    rule_strength: float = math.nan
     rule_agreement: float = math.nan
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -130,36 +131,59 @@ def _subsample(n: int, share: float, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=size, replace=False))
 
 
+def _strength(by_b: np.ndarray, by_a: np.ndarray) -> float:
+    """Lowest share of a B-cluster's pairs that A's labels also put together."""
+    table = pd.crosstab(by_b, by_a).to_numpy().astype(float)
+    sizes = table.sum(axis=1)
+    together = (table * (table - 1) / 2).sum(axis=1)
+    pairs = sizes * (sizes - 1) / 2
+    strengths = np.where(pairs > 0, together / np.maximum(pairs, 1), 1.0)
+    return float(strengths.min())
+
+
 def prediction_strength(
-    z: np.ndarray, algorithm: str, k: int, config: SegmentConfig
-) -> float:
-    """Return the lowest prediction strength of ``k`` segments over random halves.
+    x: np.ndarray, algorithm: str, k: int, config: SegmentConfig
+) -> tuple[float, float]:
+    """Return the lowest prediction strength of the clusters and of the rules.
 
     Tibshirani and Walther (2005): split the customers in two random halves
-    A and B, cluster each; for every cluster of B, the share of its pairs of
-    customers that A's model also puts together; the strength of a split
-    is the lowest of these shares (the worst-reproduced cluster). A
-    structure that is in the data is found again from another sample (1.0);
-    one a sample invents is not. The lowest over
-    ``config.prediction_strength_splits`` splits is returned, so one unlucky
-    split is enough to fail.
+    A and B and fit the whole model on each (clipping, scaling and
+    clustering: what another fit sample would change); for every cluster of
+    B, the share of its pairs of customers that A's model also puts
+    together; the strength of a split is the lowest of these shares (the
+    worst-reproduced cluster). The same is measured for the served rules
+    (:func:`distill` on each half, applied to B). A structure that is in
+    the data is found again from another sample (1.0); one a sample
+    invents is not. The lowest over ``config.prediction_strength_splits``
+    splits is returned, so one unlucky split is enough to fail.
+
+    Args:
+        x: Raw feature matrix (:func:`feature_matrix`).
+        algorithm: Candidate algorithm.
+        k: Candidate number of segments.
+        config: The settings.
+
+    Returns:
+        ``(clusters, rules)``: the lowest strength of each over the splits.
     """
     rng = np.random.default_rng(config.seeds[0])
-    lowest = 1.0
+    features = list(config.features)
+    lowest_clusters, lowest_rules = 1.0, 1.0
     for split in range(config.prediction_strength_splits):
-        order = rng.permutation(len(z))
-        half = len(z) // 2
-        a, b = z[np.sort(order[:half])], z[np.sort(order[half:])]
+        order = rng.permutation(len(x))
+        half = len(x) // 2
+        a, b = x[np.sort(order[:half])], x[np.sort(order[half:])]
         seed = config.seeds[split % len(config.seeds)]
-        by_a = make_estimator(algorithm, k, seed, config).fit(a).predict(b)
-        by_b = make_estimator(algorithm, k, seed, config).fit(b).predict(b)
-        table = pd.crosstab(by_b, by_a).to_numpy().astype(float)
-        sizes = table.sum(axis=1)
-        together = (table * (table - 1) / 2).sum(axis=1)
-        pairs = sizes * (sizes - 1) / 2
-        strengths = np.where(pairs > 0, together / np.maximum(pairs, 1), 1.0)
-        lowest = min(lowest, float(strengths.min()))
-    return lowest
+        model_a = make_pipeline(algorithm, k, seed, config).fit(a)
+        model_b = make_pipeline(algorithm, k, seed, config).fit(b)
+        by_b = model_b.predict(b)
+        lowest_clusters = min(lowest_clusters, _strength(by_b, model_a.predict(b)))
+        rules_a = distill(a, model_a.predict(a), features)
+        rules_b = distill(b, by_b, features)
+        served_a = RuleSegmenter.apply(rules_a, b, config.features)
+        served_b = RuleSegmenter.apply(rules_b, b, config.features)
+        lowest_rules = min(lowest_rules, _strength(served_b, served_a))
+    return lowest_clusters, lowest_rules
 
 
 def rule_agreement(x: np.ndarray, labels: np.ndarray, config: SegmentConfig) -> float:
@@ -236,6 +260,7 @@ def select_model(
                 z, labels, silhouette_index, distances
             )
             shares = np.bincount(labels, minlength=k) / len(labels)
+            strength, rule_strength = prediction_strength(x, algorithm, k, config)
             candidate = Candidate(
                 algorithm=algorithm,
                 n_segments=k,
@@ -246,7 +271,8 @@ def select_model(
                 calinski_harabasz=calinski,
                 stability_ari=mean_pairwise_ari(labels_per_seed),
                 min_segment_share=float(shares.min()),
-                prediction_strength=prediction_strength(z, algorithm, k, config),
+                prediction_strength=strength,
+                rule_strength=rule_strength,
                 rule_agreement=rule_agreement(x, labels, config),
             )
             candidates.append(candidate)
@@ -255,7 +281,8 @@ def select_model(
                     f"{algorithm:<19} k={k}: silhouette {silhouette:.3f}, "
                     f"DB {davies_bouldin:.3f}, CH {calinski:,.0f}, "
                     f"stability {candidate.stability_ari:.3f}, "
-                    f"prediction strength {candidate.prediction_strength:.3f}, "
+                    f"prediction strength {candidate.prediction_strength:.3f} "
+                    f"(rules {candidate.rule_strength:.3f}), "
                     f"rules agree {candidate.rule_agreement:.1%}, "
                     f"smallest {candidate.min_segment_share:.1%}"
                 )
@@ -278,7 +305,8 @@ def _estimator_parameters(
 #: The choice rule, stored with every selection row.
 CHOICE_RULE = (
     "Eligible: the lowest prediction strength over {splits} random half-splits "
-    ">= {min_strength} (the segments are found again from another sample), "
+    ">= {min_strength}, of the clusters and of the rules distilled from them "
+    "(the segments are found again from another sample), "
     "stability ARI >= {min_stability} across seeds and random subsamples, "
     "readable rules that put >= {min_agreement:.0%} of customers in their "
     "own cluster, and every segment >= {min_share:.0%} of customers. Chosen: "
@@ -294,6 +322,7 @@ def is_eligible(c: Candidate, config: SegmentConfig) -> bool:
     """Whether a candidate passes the choice rule's thresholds."""
     return bool(
         c.prediction_strength >= config.min_prediction_strength
+        and c.rule_strength >= config.min_prediction_strength
         and c.rule_agreement >= config.min_rule_agreement
         and c.stability_ari >= config.min_stability
         and c.min_segment_share >= config.min_share
@@ -352,6 +381,7 @@ def selection_table(
                 "stability_ari": c.stability_ari,
                 "min_segment_share": c.min_segment_share,
                 "prediction_strength": c.prediction_strength,
+                "rule_strength": c.rule_strength,
                 "rule_agreement": c.rule_agreement,
                 "is_eligible": is_eligible(c, config),
                 "is_chosen": rank_of[i] == 1,
