@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sklearn.metrics import adjusted_rand_score
 
-from olist_segmentation import dbt_models
+from olist_segmentation import segmentation as seg
 from olist_segmentation.build import PROJECT_DIR
 
 from helpers.builds import Build, build_or_fail, private_copy, run_dbt, shared_build
@@ -29,17 +29,22 @@ def _features(build: Build) -> pd.DataFrame:
     )
 
 
-def _python_segment_ids(
-    fit_on: pd.DataFrame, score: pd.DataFrame, build: Build, version: int
-) -> np.ndarray:
-    """Segment ids by the scikit-learn pipeline fitted on ``fit_on``."""
-    selection = build.query("select * from main.segment_model_selection")
-    chosen = selection[selection["is_chosen"] & (selection["model_version"] == version)]
-    pipeline, config = dbt_models.fitted_pipeline(fit_on, chosen.iloc[0])
-    centres = build.query(
-        f"select * from main.segment_model_centres where model_version = {version}"
+def _served_rules(build: Build, model_version: int | None = None) -> pd.DataFrame:
+    """The latest served definition version (of ``model_version``)."""
+    where = "" if model_version is None else f"where model_version = {model_version}"
+    return build.query(
+        f"""
+        select * from main.segment_rules
+        where definition_version = (
+            select max(definition_version) from main.segment_rules {where}
+        )
+        """
     )
-    return dbt_models.segment_ids_of(pipeline, score, config, centres)
+
+
+def _python_segment_ids(build: Build, score: pd.DataFrame) -> np.ndarray:
+    """Segment ids the served rules give ``score`` in Python (apply_rules)."""
+    return seg.apply_rules(score, _served_rules(build))
 
 
 def test_one_row_per_customer_of_customer_rfm(sample_build: Build) -> None:
@@ -53,43 +58,80 @@ def test_one_row_per_customer_of_customer_rfm(sample_build: Build) -> None:
     assert (segments["model_version"] == 1).all()
 
 
-def test_sql_scoring_equals_python_assignment(sample_build: Build) -> None:
-    features = _features(sample_build)
-    sql = sample_build.query(
-        "select segment_id from main.customer_segments order by customer_unique_id"
-    )
-    python = _python_segment_ids(features, features, sample_build, version=1)
-    assert len(python) == len(sql) > 0
-    assert (python == sql["segment_id"].to_numpy()).all()
-
-
-def test_model_selection_covers_three_families_and_marks_one_choice(
+def test_sql_scoring_implements_the_served_definitions_on_every_customer(
     sample_build: Build,
 ) -> None:
+    features = _features(sample_build)
+    sql = sample_build.query(
+        "select segment_id, definition_version from main.customer_segments "
+        "order by customer_unique_id"
+    )
+    python = _python_segment_ids(sample_build, features)
+    assert len(python) == len(sql) > 0
+    assert (python >= 0).all()  # the last rule takes everyone else
+    assert (python == sql["segment_id"].to_numpy()).all()
+    assert (sql["definition_version"] == 1).all()
+    # every segment of the decision list holds customers
+    assert set(python) == set(_served_rules(sample_build)["segment_id"])
+
+
+def test_definitions_read_as_the_conditions_that_score(sample_build: Build) -> None:
+    rules = _served_rules(sample_build)
+    definitions = sample_build.query(
+        "select * from main.segment_definitions order by rule_order"
+    )
+    profiles = sample_build.query(
+        "select segment_id, rule_order, definition from main.segment_profiles"
+    )
+    assert list(definitions["rule_order"]) == list(range(1, len(definitions) + 1))
+    assert definitions["definition"].iloc[-1] == "everyone else"
+    for row in definitions.itertuples():
+        conditions = rules[rules["segment_id"] == row.segment_id]
+        assert row.definition == seg.definition_text(conditions)
+        if row.definition != "everyone else":
+            # e.g. "frequency >= 2": a named feature, an operator, a number
+            feature, operator, threshold = row.definition.split(" ")
+            assert feature in seg.RULE_FEATURES
+            assert operator in seg.OPERATORS
+            float(threshold)
+    merged = definitions.merge(profiles, on="segment_id", suffixes=("", "_p"))
+    assert (merged["definition"] == merged["definition_p"]).all()
+    assert (merged["rule_order"] == merged["rule_order_p"]).all()
+
+
+def test_model_selection_chooses_by_reproducibility(sample_build: Build) -> None:
     selection = sample_build.query("select * from main.segment_model_selection")
-    assert set(selection["algorithm"]) == {
-        "kmeans",
-        "gaussian_mixture",
-        "agglomerative_ward",
-    }
-    assert selection.groupby("algorithm")["n_segments"].nunique().min() >= 3
+    settings = json.loads(selection["settings"].iloc[0])
+    assert set(selection["algorithm"]) == set(settings["algorithms"]) == {"kmeans"}
+    assert sorted(selection["n_segments"]) == sorted(settings["k_values"])
     assert selection["is_chosen"].sum() == 1
-    metrics = ["silhouette", "davies_bouldin", "calinski_harabasz", "stability_ari"]
+    metrics = [
+        "silhouette",
+        "stability_ari",
+        "prediction_strength",
+        "rule_strength",
+        "rule_agreement",
+    ]
     assert selection[metrics].notna().all().all()
-    assert selection["silhouette"].between(-1, 1).all()
-    assert selection["stability_ari"].between(-1, 1.0000001).all()
-    # the rule: among eligible candidates within the tolerance of the best
-    # silhouette, the most stable, then fewer k
-    eligible = selection[selection["is_eligible"]]
-    assert not eligible.empty
-    tolerance = json.loads(selection["settings"].iloc[0])["silhouette_tolerance"]
-    tied = eligible[eligible["silhouette"] >= eligible["silhouette"].max() - tolerance]
-    best = tied.sort_values(["stability_ari", "n_segments"], ascending=[False, True])
+    for column in ("prediction_strength", "rule_strength", "rule_agreement"):
+        assert selection[column].between(0, 1.0000001).all()
+    # eligibility recomputed from the stored metrics and thresholds
+    eligible = (
+        (selection["prediction_strength"] >= settings["min_prediction_strength"])
+        & (selection["rule_strength"] >= settings["min_prediction_strength"])
+        & (selection["rule_agreement"] >= settings["min_rule_agreement"])
+        & (selection["stability_ari"] >= settings["min_stability"])
+        & (selection["min_segment_share"] >= settings["min_share"])
+    )
+    assert (eligible == selection["is_eligible"]).all()
+    assert eligible.any()
+    # some candidate fails on reproducibility: the rule is not a formality
+    assert not eligible.all()
     chosen = selection[selection["is_chosen"]].iloc[0]
-    assert chosen["algorithm"] == best.iloc[0]["algorithm"]
-    assert chosen["n_segments"] == best.iloc[0]["n_segments"]
+    assert chosen["n_segments"] == selection.loc[eligible, "n_segments"].max()
     assert chosen["selection_rank"] == 1
-    assert f"within {tolerance:g} of the best silhouette" in chosen["choice_rule"]
+    assert "prediction strength" in chosen["choice_rule"]
+    assert "silhouette" not in chosen["choice_rule"]
 
 
 def test_every_segment_has_a_unique_name_description_and_action(
@@ -122,8 +164,10 @@ def test_profiles_add_up_to_the_customers_and_revenue(sample_build: Build) -> No
     assert profiles["customer_share"].sum() == pytest.approx(1.0)
     assert profiles["revenue"].sum() == pytest.approx(float(rfm["revenue"][0]))
     assert profiles["revenue_share"].sum() == pytest.approx(1.0)
-    transforms = sample_build.query("select feature from main.segment_model_transforms")
-    for feature in transforms["feature"]:
+    rules = sample_build.query(
+        "select distinct feature from main.segment_rules where feature is not null"
+    )
+    for feature in rules["feature"]:
         assert f"mean_{feature}" in profiles.columns
         assert f"median_{feature}" in profiles.columns
     # one mean checked independently
@@ -209,6 +253,8 @@ def test_rebuild_gives_identical_segment_tables(
         "segment_model_selection": "algorithm, n_segments",
         "segment_model_transforms": "feature",
         "segment_model_centres": "segment_id, feature",
+        "segment_model_rules": "rule_order, condition_number",
+        "segment_rules": "rule_order, condition_number",
         "segment_definitions": "segment_id",
         "customer_segments": "customer_unique_id",
         "segment_profiles": "segment_id",
@@ -256,17 +302,46 @@ def test_new_customers_are_scored_by_the_frozen_model_without_refit(
     )
     rfm = present.query("select count(*) as n from main.customer_rfm")["n"][0]
     assert len(now) == rfm > past_n
-    # the frozen model (fitted on the past) assigns today's customers in SQL
-    # exactly as the scikit-learn pipeline fitted on the past does
-    python = _python_segment_ids(_features(past), _features(present), present, 1)
+    # the rules fitted on the past assign today's customers in SQL exactly
+    # as they do in Python, and are the past's rules, unchanged
+    python = seg.apply_rules(_features(present), _served_rules(past))
     assert (python == now["segment_id"].to_numpy()).all()
-    frozen = present.query(
-        "select * from main.segment_model_centres order by segment_id, feature"
+    for table in ("segment_model_centres", "segment_rules"):
+        frozen = present.query(f"select * from main.{table} order by all")
+        before = past.query(f"select * from main.{table} order by all")
+        pd.testing.assert_frame_equal(frozen, before, obj=table)
+
+
+def test_a_customer_who_did_nothing_keeps_the_segment(
+    past_then_present: tuple[Build, Build],
+) -> None:
+    """Issue 21: same model version, a later as-of date; customers with no
+    new order and no new review keep their segment (target: at most 0.1%
+    move), and everyone known at the start keeps ARI >= 0.8."""
+    past, present = past_then_present
+    sql = """
+        select s.customer_unique_id, s.segment_id, f.frequency,
+            f.reviewed_order_count
+        from main.customer_segments as s
+        inner join intermediate.int_customer_features as f using (customer_unique_id)
+    """
+    before, now = past.query(sql), present.query(sql)
+    assert before["customer_unique_id"].is_unique
+    both = before.merge(now, on="customer_unique_id", suffixes=("_start", "_now"))
+    assert len(both) == len(before)  # nobody known at the start is lost
+    idle = (both["frequency_start"] == both["frequency_now"]) & (
+        both["reviewed_order_count_start"] == both["reviewed_order_count_now"]
     )
-    before = past.query(
-        "select * from main.segment_model_centres order by segment_id, feature"
+    moved = both["segment_id_start"] != both["segment_id_now"]
+    print(
+        f"idle customers {idle.sum():,}, of whom moved {(idle & moved).sum():,}; "
+        f"active {(~idle).sum():,}, of whom moved {(~idle & moved).sum():,}"
     )
-    pd.testing.assert_frame_equal(frozen, before)
+    assert idle.sum() > 0.9 * len(both)
+    assert (idle & moved).sum() <= 0.001 * idle.sum()
+    assert (~idle & moved).sum() > 0  # the check can see a move
+    ari = adjusted_rand_score(both["segment_id_start"], both["segment_id_now"])
+    assert ari >= 0.8
 
 
 def test_refit_keeps_ids_and_names_of_persisting_segments(

@@ -69,3 +69,21 @@ def test_bad_drift_vars_get_a_clear_error() -> None:
     values["segment_refresh_interval_weeks"] = 0
     with pytest.raises(seg.SegmentationError, match="at least 1"):
         stability.DriftThresholds.from_vars(values.get)
+
+
+def test_the_refresh_interval_var_is_the_measured_number() -> None:
+    """One number, one place: docs/stability_results.json is written by
+    `make stability`; the var the drift check reads must say the same."""
+    import json
+
+    import yaml
+
+    from olist_segmentation.build import PROJECT_DIR
+
+    measured = json.loads((PROJECT_DIR / "docs" / "stability_results.json").read_text())
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    assert (
+        project["vars"]["segment_refresh_interval_weeks"]
+        == measured["recommended_interval_weeks"]
+    )
+    assert measured["ari_threshold"] == project["vars"]["stability_ari_threshold"]

@@ -37,6 +37,7 @@ from olist_segmentation.model_tables import (
 )
 from olist_segmentation.segmentation.config import ALGORITHMS, SegmentConfig
 from olist_segmentation.segmentation.editing import (
+    OVERRIDE_COLUMNS,
     OVERRIDES_FILE,
     RULE_FEATURES,
     apply_overrides,
@@ -76,6 +77,7 @@ from olist_segmentation.segmentation.rules import (
     condition_holds,
     definition_text,
     distill,
+    format_threshold,
     round_thresholds,
     rules_hash,
     rules_table,
@@ -97,6 +99,7 @@ __all__ = [
     "ALGORITHMS",
     "OPERATORS",
     "OVERRIDES_FILE",
+    "OVERRIDE_COLUMNS",
     "RULE_FEATURES",
     "Rule",
     "RuleSegmenter",
@@ -106,6 +109,7 @@ __all__ = [
     "condition_holds",
     "definition_text",
     "distill",
+    "format_threshold",
     "is_eligible",
     "prediction_strength",
     "round_thresholds",
