@@ -197,6 +197,23 @@ def test_planted_customer_types_are_recovered(sample_build: Build) -> None:
     # a random assignment of the same sizes scores about 0
     shuffled = np.random.default_rng(0).permutation(merged["segment_id"].to_numpy())
     assert adjusted_rand_score(merged["planted_type"], shuffled) < 0.05
+    # The documented reasons for the rest (docs/segment_results.md, "Planted
+    # types"): the two repeat types are each under segment_min_share and
+    # share the segment `frequency >= 2`; remote_long_delivery is planted by
+    # geography, which is not a model feature. Without those two effects
+    # the segments recover the planted types much better.
+    repeat = merged["planted_type"].isin(["loyal_high_value", "frequent_small_basket"])
+    rules = _served_rules(sample_build)
+    frequency = rules[rules["feature"] == "frequency"]
+    assert len(frequency) == 1 and frequency["threshold"].iloc[0] == 2
+    repeat_segment = int(frequency["segment_id"].iloc[0])
+    assert (merged.loc[repeat, "segment_id"] == repeat_segment).mean() >= 0.95
+    assert repeat.mean() < 2 * 0.02  # both types together barely reach 2% x 2
+    types = merged["planted_type"].where(~repeat, "repeat")
+    behaviour = merged["planted_type"] != "remote_long_delivery"
+    explained = adjusted_rand_score(types[behaviour], merged["segment_id"][behaviour])
+    print(f"ARI without the two documented effects: {explained:.3f}")
+    assert explained >= MIN_PLANTED_ARI + 0.2
 
 
 def test_lift_compares_behavioural_and_rfm_segments(sample_build: Build) -> None:
