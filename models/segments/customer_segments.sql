@@ -223,8 +223,9 @@ final as (
         sqrt(ranked.squared_distance) as distance_to_centre,
         case
             when selection.algorithm = 'gaussian_mixture'
-                then exp(ranked.log_score - ranked.best_log_score)
-                / ranked.relative_likelihood_total
+                then
+                    exp(ranked.log_score - ranked.best_log_score)
+                    / ranked.relative_likelihood_total
         end as membership_probability,
         current_version.model_version,
         cast(definition.definition_version as integer) as definition_version,

@@ -26,6 +26,16 @@ served_rules as (
 
 ),
 
+latest_versions as (
+
+    select
+        model_version,
+        max(definition_version) as definition_version
+    from served_rules
+    group by model_version
+
+),
+
 latest_rules as (
 
     -- one row per segment of the latest definition version of each model
@@ -38,13 +48,7 @@ latest_rules as (
         max(served_rules.definition) as definition,
         max(case when served_rules.is_edited then 1 else 0 end) as is_edited
     from served_rules
-    inner join (
-        select
-            model_version,
-            max(definition_version) as definition_version
-        from served_rules
-        group by model_version
-    ) as latest
+    inner join latest_versions as latest
         on
             served_rules.model_version = latest.model_version
             and served_rules.definition_version = latest.definition_version

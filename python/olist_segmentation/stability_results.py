@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -27,6 +28,10 @@ def _table(frame: pd.DataFrame) -> list[str]:
     rule = "|" + "|".join("---:" for _ in frame.columns) + "|"
     rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.to_numpy()]
     return [header, rule, *rows]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _weeks(weeks: int, censored: bool) -> str:
@@ -96,11 +101,11 @@ def render_results(
     intervals = tables["intervals"]
     per_start = []
     for start, rows in intervals.groupby("start_date", sort=True):
-        entry: dict[str, object] = {"start date": pd.Timestamp(start).date()}
-        for row in rows.itertuples(index=False):
-            entry[f"ARI {row.ari_threshold:g}"] = (
-                f"{_weeks(int(row.interval_weeks), bool(row.is_censored))}"
-                f" (robust {int(row.robust_interval_weeks)})"
+        entry: dict[str, object] = {"start date": pd.Timestamp(str(start)).date()}
+        for row in _records(rows):
+            entry[f"ARI {row['ari_threshold']:g}"] = (
+                f"{_weeks(int(row['interval_weeks']), bool(row['is_censored']))}"
+                f" (robust {int(row['robust_interval_weeks'])})"
             )
         last = rows.iloc[0]
         entry["weeks measured"] = int(last["longest_horizon_weeks"])
@@ -111,17 +116,17 @@ def render_results(
     idle = idle[idle["horizon_weeks"].isin(IDLE_HORIZONS)]
     idle_rows = [
         {
-            "start date": pd.Timestamp(row.start_date).date(),
-            "weeks later": int(row.horizon_weeks),
-            "known customers": f"{int(row.customers):,}",
-            "ARI vs start": f"{row.ari_since_start:.3f}",
-            "did nothing": f"{int(row.idle_customers):,}",
-            "of them moved": int(row.idle_customers_moved),
+            "start date": pd.Timestamp(str(row["start_date"])).date(),
+            "weeks later": int(row["horizon_weeks"]),
+            "known customers": f"{int(row['customers']):,}",
+            "ARI vs start": f"{row['ari_since_start']:.3f}",
+            "did nothing": f"{int(row['idle_customers']):,}",
+            "of them moved": int(row["idle_customers_moved"]),
             "share moved": (
-                f"{row.idle_customers_moved / max(row.idle_customers, 1):.3%}"
+                f"{row['idle_customers_moved'] / max(row['idle_customers'], 1):.3%}"
             ),
         }
-        for row in idle.itertuples(index=False)
+        for row in _records(idle)
     ]
     worst_idle = (
         float(

@@ -440,7 +440,7 @@ def served_rules(
     )
     number = int(previous["definition_version"].max()) + 1 if not previous.empty else 1
     texts = {
-        int(segment): seg.definition_text(group)
+        int(str(segment)): seg.definition_text(group)
         for segment, group in effective.groupby("segment_id")
     }
     edited = int(effective["is_edited"].sum())

@@ -20,7 +20,12 @@ import numpy as np
 import pandas as pd
 
 from olist_segmentation.model_tables import SegmentationError
-from olist_segmentation.segmentation.rules import OPERATORS, _is_blank, apply_rules
+from olist_segmentation.segmentation.rules import (
+    OPERATORS,
+    _is_blank,
+    _records,
+    apply_rules,
+)
 
 #: The seed's file, as errors name it.
 OVERRIDES_FILE = "seeds/segment_rule_overrides.csv"
@@ -93,9 +98,9 @@ def apply_overrides(
         )
     by_name = {name: segment for segment, name in names.items()}
     catch_all = {
-        int(row.segment_id)
-        for row in rules.itertuples(index=False)
-        if _is_blank(row.feature)
+        int(row["segment_id"])
+        for row in _records(rules)
+        if _is_blank(row["feature"])
     }
     problems: list[str] = []
     seen: dict[tuple[str, str], int] = {}
@@ -133,7 +138,7 @@ def apply_overrides(
                 f"{', '.join(OPERATORS)}."
             )
         if threshold is None:
-            written = "" if _is_blank(row.threshold) else row.threshold
+            written = "" if _is_blank(row.threshold) else str(row.threshold)
             problems.append(
                 f"{where}: threshold '{written}'"
                 " is not a number. Fix: write a number such as 2 or 2.5 (a dot "
@@ -163,11 +168,9 @@ def apply_overrides(
             effective["feature"] == feature
         )
         if mask.any():
-            effective.loc[mask, ["operator", "threshold", "is_edited"]] = [
-                operator,
-                threshold,
-                True,
-            ]
+            effective.loc[mask, "operator"] = operator
+            effective.loc[mask, "threshold"] = threshold
+            effective.loc[mask, "is_edited"] = True
             continue
         first = effective.loc[effective["segment_id"] == segment_id].iloc[0]
         added = first.copy()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from typing import Any, cast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -220,13 +221,20 @@ def apply_rules(frame: pd.DataFrame, rules: pd.DataFrame) -> np.ndarray:
         ["rule_order", "segment_id"], sort=True
     ):
         holds = np.ones(len(frame), dtype=bool)
-        for row in conditions.itertuples(index=False):
-            if _is_blank(row.feature):
+        for row in _records(conditions):
+            if _is_blank(row["feature"]):
                 continue
-            values = frame[str(row.feature)].astype(float).to_numpy()
-            holds &= condition_holds(values, str(row.operator), float(row.threshold))
-        result[(result == -1) & holds] = int(segment_id)
+            values = frame[str(row["feature"])].astype(float).to_numpy()
+            holds &= condition_holds(
+                values, str(row["operator"]), float(row["threshold"])
+            )
+        result[(result == -1) & holds] = int(cast(Any, segment_id))
     return result
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts (cells typed ``Any`` for the checks)."""
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _is_blank(value: object) -> bool:
@@ -245,9 +253,10 @@ def format_threshold(value: float) -> str:
 def definition_text(conditions: pd.DataFrame) -> str:
     """Return a segment's conditions as text (``frequency >= 2 and ...``)."""
     parts = [
-        f"{row.feature} {row.operator} {format_threshold(float(row.threshold))}"
-        for row in conditions.sort_values("condition_number").itertuples(index=False)
-        if not _is_blank(row.feature)
+        f"{row['feature']} {row['operator']} "
+        f"{format_threshold(float(row['threshold']))}"
+        for row in _records(conditions.sort_values("condition_number"))
+        if not _is_blank(row["feature"])
     ]
     return " and ".join(parts) if parts else "everyone else"
 
@@ -256,15 +265,15 @@ def rules_hash(rules: pd.DataFrame) -> str:
     """Return a short fingerprint of a rule set (segment, order, conditions)."""
     canonical = [
         [
-            int(row.segment_id),
-            int(row.rule_order),
-            None if _is_blank(row.feature) else str(row.feature),
-            None if _is_blank(row.operator) else str(row.operator),
-            None if _is_blank(row.feature) else float(row.threshold),
+            int(row["segment_id"]),
+            int(row["rule_order"]),
+            None if _is_blank(row["feature"]) else str(row["feature"]),
+            None if _is_blank(row["operator"]) else str(row["operator"]),
+            None if _is_blank(row["feature"]) else float(row["threshold"]),
         ]
-        for row in rules.sort_values(
-            ["rule_order", "segment_id", "condition_number"]
-        ).itertuples(index=False)
+        for row in _records(
+            rules.sort_values(["rule_order", "segment_id", "condition_number"])
+        )
     ]
     return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()[:12]
 
