@@ -1,12 +1,10 @@
 -- One row per customer of customer_rfm: the behavioural segment assigned in
--- SQL by the readable rules of the current model version (segment_rules:
--- the rules distilled from the clustering, with a marketer's edits), the
--- first segment whose conditions all hold (macro assign_segments). The
--- distance to the segment's centre (segment_model_transforms +
--- segment_model_centres, the clustering the rules describe) says how
--- typical a member the customer is. The model's tables are pivoted to one
--- column group per feature of segment_feature_columns(), so the distance
--- is arithmetic on one row per customer and segment.
+-- SQL by the readable rules of the current model version (segment_rules,
+-- with a marketer's edits): the first segment whose conditions all hold
+-- (macro assign_segments). The distance to the segment's centre
+-- (segment_model_transforms + segment_model_centres, pivoted to one column
+-- group per feature of segment_feature_columns()) says how typical a
+-- member the customer is.
 {%- set features = segment_feature_columns() %}
 
 with

@@ -98,9 +98,7 @@ def apply_overrides(
         )
     by_name = {name: segment for segment, name in names.items()}
     catch_all = {
-        int(row["segment_id"])
-        for row in _records(rules)
-        if _is_blank(row["feature"])
+        int(row["segment_id"]) for row in _records(rules) if _is_blank(row["feature"])
     }
     problems: list[str] = []
     seen: dict[tuple[str, str], int] = {}

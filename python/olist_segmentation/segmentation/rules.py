@@ -28,9 +28,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Any, cast
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
