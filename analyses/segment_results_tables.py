@@ -70,15 +70,18 @@ QUERIES: list[tuple[str, str, dict[str, Formatter]]] = [
     (
         "Model selection (latest version)",
         """
-        select selection_rank, algorithm, n_segments, silhouette, davies_bouldin,
-            calinski_harabasz, stability_ari, min_segment_share, is_eligible,
-            is_chosen
+        select selection_rank, algorithm, n_segments, prediction_strength,
+            rule_strength, rule_agreement, stability_ari, min_segment_share,
+            silhouette, davies_bouldin, calinski_harabasz, is_eligible, is_chosen
         from main.segment_model_selection
         where model_version = (select max(model_version)
                                from main.segment_model_selection)
         order by selection_rank
         """,
         {
+            "prediction_strength": _num(3),
+            "rule_strength": _num(3),
+            "rule_agreement": _pct,
             "silhouette": _num(3),
             "davies_bouldin": _num(3),
             "calinski_harabasz": _num(0),
@@ -91,11 +94,11 @@ QUERIES: list[tuple[str, str, dict[str, Formatter]]] = [
     (
         "Segments (segment_profiles)",
         """
-        select segment_id, segment_name, customers, customer_share, revenue_share,
-            mean_recency_days, mean_frequency, mean_monetary,
+        select rule_order, segment_name, definition, customers, customer_share,
+            revenue_share, mean_recency_days, mean_frequency, mean_monetary,
             mean_avg_installments, mean_credit_card_share, mean_avg_review_score,
             mean_avg_delivery_days, mean_distance_to_sao_paulo_km
-        from main.segment_profiles order by segment_id
+        from main.segment_profiles order by rule_order
         """,
         {
             "customers": _num(0),
@@ -112,10 +115,26 @@ QUERIES: list[tuple[str, str, dict[str, Formatter]]] = [
         },
     ),
     (
+        "Rules against the clusters they describe (segment_model_rules)",
+        """
+        select r.rule_order, d.model_segment_name as segment_name,
+            coalesce(r.feature || ' ' || r.operator || ' '
+                || cast(r.threshold as varchar), 'everyone else') as rule,
+            r.precision, r.recall
+        from main.segment_model_rules as r
+        inner join main.segment_definitions as d
+            on r.model_version = d.model_version and r.segment_id = d.segment_id
+        where r.model_version = (select max(model_version)
+                                 from main.segment_model_rules)
+        order by r.rule_order
+        """,
+        {"precision": _pct, "recall": _pct},
+    ),
+    (
         "Descriptions and actions (segment_profiles)",
         """
-        select segment_id, segment_name, description, recommended_action
-        from main.segment_profiles order by segment_id
+        select rule_order, segment_name, description, recommended_action
+        from main.segment_profiles order by rule_order
         """,
         {},
     ),

@@ -16,6 +16,7 @@ from olist_segmentation.report_format import (
     _feature_style,
     _feature_value,
     _int,
+    _num,
     _pct,
 )
 
@@ -173,6 +174,25 @@ def _rfm(data: ReportData) -> str:
     )
 
 
+def _found(data: ReportData) -> str:
+    """Return what the clustering found and how well the rules describe it."""
+    chosen = data.chosen
+    if not chosen or missing(chosen.get("rule_agreement")):
+        return ""
+    return (
+        '<p class="note" id="what-the-clustering-found">What the clustering '
+        f"found: k-means on the customers' behaviour separates "
+        f"{_int(chosen.get('n_segments'))} groups that are found again from "
+        "another half of the customers (prediction strength "
+        f"{_num(chosen.get('prediction_strength'), 2)}; of the rules "
+        f"{_num(chosen.get('rule_strength'), 2)}; more groups are not). Each "
+        "group is served as the one-condition rule that best matches it; the "
+        f"rules put {_pct(chosen.get('rule_agreement'))} of customers in their "
+        "own cluster (the rest sit near a boundary between clusters). Every "
+        "candidate: appendix A1.</p>"
+    )
+
+
 def _cards(data: ReportData) -> str:
     rows = records(data.profiles)
     z = standardised_means(data.profiles, data.features)
@@ -220,7 +240,8 @@ def _cards(data: ReportData) -> str:
         '<p class="lead">One card per segment: the rule that puts a customer '
         "in it (tried in order: a customer is in the first segment whose "
         "definition holds), who the customers are and the recommended "
-        f'marketing action.</p><div class="cards">{"".join(cards)}'
+        f"marketing action.</p>{_found(data)}"
+        f'<div class="cards">{"".join(cards)}'
         "</div></section>"
     )
 

@@ -18,6 +18,7 @@ from helpers.builds import Build
 COLUMNS = [
     "customer_unique_id",
     "behavioural_segment",
+    "behavioural_definition",
     "behavioural_action",
     "rfm_segment",
     "rfm_action",
@@ -37,6 +38,7 @@ COLUMNS = [
     "prediction_model_version",
     "as_of_date",
     "model_version",
+    "definition_version",
 ]
 
 
@@ -80,6 +82,17 @@ def test_export_of_everyone_has_every_customer_once(
     assert (csv["behavioural_action"] != "").all() and (csv["rfm_action"] != "").all()
     manifest = json.loads((tmp_path / "all" / "export.json").read_text())
     assert manifest["customers"] == len(csv) and manifest["filters"] == {}
+    # every segment's readable definition, as served, travels with the list
+    served = sample_build.query(
+        "select segment_name, definition, definition_version "
+        "from main.segment_definitions"
+    )
+    assert manifest["segment_definitions"] == dict(
+        zip(served["segment_name"], served["definition"], strict=True)
+    )
+    assert manifest["definition_version"] == served["definition_version"].max()
+    pairs = csv[["behavioural_segment", "behavioural_definition"]].drop_duplicates()
+    assert dict(pairs.itertuples(index=False)) == manifest["segment_definitions"]
 
 
 def test_filters_combine_and_ignore_case(sample_build: Build, tmp_path: Path) -> None:

@@ -9,14 +9,16 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
-from olist_segmentation import dbt_models
 from olist_segmentation import segmentation as seg
 from olist_segmentation.build import PROJECT_DIR
 from olist_segmentation.generate import generate
 from olist_segmentation.phased_build import target_path
+from olist_segmentation.segmentation.frozen import to_scaled_units
 from olist_segmentation.summaries import warehouse_summary
 
 from helpers.builds import Build, build_or_fail, run_dbt, shared_build
@@ -101,17 +103,19 @@ def test_fit_sees_a_bounded_seeded_sample(bounded: Bounded) -> None:
     assert set(sample["customer_unique_id"]) == {c for _, c in keys[:FIT_SAMPLE]}
     selection = b.query("select * from main.segment_model_selection")
     assert (selection["trained_customers"] == FIT_SAMPLE).all()
-    # every customer is scored, by the model fitted on the sample only
+    # every customer is scored, by the rules fitted on the sample only
     segments = b.query(
         "select customer_unique_id, segment_id from main.customer_segments "
         "order by customer_unique_id"
     )
     assert list(segments["customer_unique_id"]) == list(features["customer_unique_id"])
     chosen = seg.chosen_candidate(selection)
-    pipeline, config = dbt_models.fitted_pipeline(sample, chosen)
-    centres = b.query("select * from main.segment_model_centres")
-    python = dbt_models.segment_ids_of(pipeline, features, config, centres)
-    assert (python == segments["segment_id"].to_numpy()).all()
+    config = seg.SegmentConfig.from_json(chosen["settings"])
+    fitted = seg.fit_segmenter(
+        sample, chosen["algorithm"], int(chosen["n_segments"]), config
+    )
+    python = fitted.predict(seg.feature_matrix(features, config))
+    assert adjusted_rand_score(python, segments["segment_id"]) == 1.0
 
 
 def test_each_version_stores_the_fingerprint_of_its_training_data(
@@ -133,19 +137,36 @@ def test_each_version_stores_the_fingerprint_of_its_training_data(
     assert row["mean_monetary"] == pytest.approx(features["monetary"].mean())
 
 
-def test_score_frozen_equals_the_sql_scoring(sample_build: Build) -> None:
+def test_distance_to_centre_is_measured_from_the_frozen_model(
+    sample_build: Build,
+) -> None:
+    """SQL assigns by the rules; the distance to the centre of that segment
+    (a spread measure) is the frozen transforms and centres, as NumPy
+    computes them, on every customer."""
     features = sample_build.query(
         "select * from intermediate.int_customer_features order by customer_unique_id"
     )
     sql = sample_build.query(
-        "select segment_id from main.customer_segments order by customer_unique_id"
+        "select segment_id, distance_to_centre from main.customer_segments "
+        "order by customer_unique_id"
     )
-    ids = seg.score_frozen(
-        features,
-        sample_build.query("select * from main.segment_model_transforms"),
-        sample_build.query("select * from main.segment_model_centres"),
-    )
-    assert (ids == sql["segment_id"].to_numpy()).all()
+    transforms = sample_build.query("select * from main.segment_model_transforms")
+    centres = sample_build.query("select * from main.segment_model_centres")
+    t = transforms.sort_values("feature_position")
+    names = t["feature"].tolist()
+    values = features[names].to_numpy(dtype=float)
+    values = np.where(np.isnan(values), t["fill_value"].to_numpy(), values)
+    scaled = to_scaled_units(values, t)
+    wide = centres.pivot(index="segment_id", columns="feature", values="centre")
+    own = wide.loc[sql["segment_id"], names].to_numpy()
+    distance = np.sqrt(((scaled - own) ** 2).sum(axis=1))
+    np.testing.assert_allclose(sql["distance_to_centre"], distance, rtol=1e-9)
+    # the nearest centre mostly agrees with the rules (rule_agreement)
+    nearest = seg.score_frozen(features, transforms, centres)
+    agreement = sample_build.query(
+        "select rule_agreement from main.segment_model_selection where is_chosen"
+    )["rule_agreement"][0]
+    assert (nearest == sql["segment_id"].to_numpy()).mean() >= agreement - 0.05
 
 
 def test_a_reuse_build_fits_nothing(bounded: Bounded, tmp_path: Path) -> None:

@@ -104,7 +104,8 @@ def test_heatmap_has_one_cell_per_segment_and_feature(sample_build, dom):
     # the model's features only, in its order, though profiles has more
     assert features == list(model)
     assert len(profiles.filter(like="mean_").columns) > len(features)
-    assert "recency_days" in features and "monetary" in features
+    assert "frequency" in features and "monetary" in features
+    assert "recency_days" not in features  # recency is the RFM segments' R
     assert "distance_to_centre" not in features
     assert all(f"median_{f}" in profiles.columns for f in features)
     cells = dom.with_class("heat-cell")
@@ -114,9 +115,25 @@ def test_heatmap_has_one_cell_per_segment_and_feature(sample_build, dom):
     }
 
 
-def test_one_card_per_segment(sample_build, dom):
+def test_one_card_per_segment(sample_build, dom, report_html):
     n_segments = sample_build.query("select count(*) as n from main.segment_profiles")
     assert len(dom.with_class("segment-card")) == n_segments["n"][0]
+    # each card shows the served definition; the report says what the
+    # clustering found and how well the rules agree with it
+    assert len(dom.with_class("definition")) == n_segments["n"][0]
+    html = report_html.read_text()
+    for definition in sample_build.query(
+        "select definition from main.segment_definitions"
+    )["definition"]:
+        assert (
+            f"<code>{definition.replace('>', '&gt;').replace('<', '&lt;')}</code>"
+            in html
+        )
+    assert 'id="what-the-clustering-found"' in html
+    chosen = sample_build.query(
+        "select rule_agreement from main.segment_model_selection where is_chosen"
+    )["rule_agreement"][0]
+    assert f"rules put {chosen:.1%} of customers in their own cluster" in html
 
 
 def test_charts_are_drawn(sample_build, dom):

@@ -122,7 +122,12 @@ def test_ari_table_populations_and_identity_at_the_start(
     )
     assert (known["customers"] == known["customers_at_start"]).all()
     assert (ari["ari"] <= 1.0 + 1e-9).all()
-    assert ari["ari"].min() < 1.0  # something does move over the horizons
+    # customers move as they buy (their segment at the start against later)
+    # but those who did nothing never do (issue 21)
+    known_rows = ari[ari["population"] == "known_at_start"]
+    assert known_rows["ari_since_start"].min() < 1.0
+    assert (known_rows["idle_customers"] > 0).all()
+    assert (known_rows["idle_customers_moved"] == 0).all()
 
 
 def test_ari_equals_an_independent_fit_of_m0_and_the_refit(
@@ -143,11 +148,12 @@ def test_ari_equals_an_independent_fit_of_m0_and_the_refit(
     at_start = features[dates == start]
     at_later = features[dates == later].reset_index(drop=True)
     algorithm, k, config = chosen.algorithm, chosen.n_segments, chosen.config
-    m0 = seg.fit_pipeline(at_start, algorithm, k, config)
+    # served segments: each fit's clustering distilled into rules
+    m0 = seg.fit_segmenter(at_start, algorithm, k, config)
     x = seg.feature_matrix(at_later, config)
     frozen_labels = m0.predict(x)
     refits = [
-        seg.make_pipeline(algorithm, k, seed, config).fit(x).predict(x)
+        seg.fit_segmenter(at_later, algorithm, k, config, seed).predict(x)
         for seed in config.seeds
     ]
     known = at_later["customer_unique_id"].isin(set(at_start["customer_unique_id"]))
@@ -290,11 +296,11 @@ def test_drift_table_is_zero_at_the_start_and_matches_psi(
     ).features
     assert set(drift["feature"]) == set(features)
     assert (drift.loc[drift["horizon_weeks"] == 0, "psi"] == 0).all()
-    row = drift[
-        (drift["horizon_weeks"] == 6) & (drift["feature"] == "recency_days")
-    ].iloc[0]
+    row = drift[(drift["horizon_weeks"] == 6) & (drift["feature"] == "monetary")].iloc[
+        0
+    ]
     values = b.query(
-        "select as_of_date, recency_days from intermediate.int_stability_features "
+        "select as_of_date, monetary from intermediate.int_stability_features "
         f"where as_of_date in (date '{row['start_date'].date()}', "
         f"date '{row['as_of_date'].date()}')"
     )
@@ -303,8 +309,8 @@ def test_drift_table_is_zero_at_the_start_and_matches_psi(
     current = values[dates == pd.Timestamp(row["as_of_date"])]
     assert row["psi"] == pytest.approx(
         stability.psi(
-            reference["recency_days"].to_numpy(float),
-            current["recency_days"].to_numpy(float),
+            reference["monetary"].to_numpy(float),
+            current["monetary"].to_numpy(float),
         )
     )
     assert row["psi"] > 0
@@ -414,8 +420,9 @@ def test_each_reason_alone_makes_a_refit_due(stability_build: StabilityBuild) ->
     assert not relaxed["is_refit_due"]
     assert relaxed["verdict"].startswith("no refit due")
     ari = relaxed["ari_frozen_vs_refit"]
-    assert ari < 1.0
-    moved = check(min(1.0, ari + 0.01), 1000.0, 1000)
+    # the rules a refit distils may be exactly the frozen ones (ARI 1)
+    assert 0.8 <= ari <= 1.0
+    moved = check(ari + 0.01, 1000.0, 1000)
     assert moved["is_refit_due"]
     assert "segments moved" in moved["verdict"]
     drifted = check(0.0001, relaxed["max_psi"], 1000)
