@@ -42,6 +42,16 @@ def _copy_project(target: Path) -> Path:
     return target
 
 
+def _env(project: Path) -> dict[str, str]:
+    """The copy's own dbt target folder: its partial parse (absolute seed
+    paths of the copy) must not land in the session's shared target."""
+    return {
+        **os.environ,
+        "OLIST_PROJECT_DIR": str(project),
+        "DBT_TARGET_PATH": str(project / "target"),
+    }
+
+
 def _build(project: Path, data: Path, warehouse: Path, *args: str) -> str:
     result = subprocess.run(
         [
@@ -58,7 +68,7 @@ def _build(project: Path, data: Path, warehouse: Path, *args: str) -> str:
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "OLIST_PROJECT_DIR": str(project)},
+        env=_env(project),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
@@ -136,7 +146,7 @@ def _run(project: Path, data: Path, warehouse: Path) -> subprocess.CompletedProc
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "OLIST_PROJECT_DIR": str(project)},
+        env=_env(project),
     )
 
 
