@@ -72,8 +72,23 @@ FILTERS = {
 }
 
 
+#: Decimals written to the CSV: money in reais (2), probabilities and
+#: expected counts (4). The Parquet file keeps full precision.
+CSV_DECIMALS = {
+    "spend_brl": 2,
+    "expected_order_value": 2,
+    "expected_revenue": 2,
+    "purchase_probability": 4,
+    "expected_purchases": 4,
+}
+
+
 class ExportError(OlistError):
     """The export cannot be written as asked (the message says why)."""
+
+
+class EmptyExportError(ExportError):
+    """The filters match nobody; nothing was written (the message has the counts)."""
 
 
 @dataclass
@@ -106,6 +121,7 @@ def export_customers(
     rfm_segments: list[str] | None = None,
     states: list[str] | None = None,
     value_tiers: list[str] | None = None,
+    allow_empty: bool = False,
 ) -> ExportResult:
     """Write the customers matching every given filter to ``out``.
 
@@ -116,11 +132,15 @@ def export_customers(
         rfm_segments: RFM segment names to keep.
         states: Customer states (two letters, e.g. SP) to keep.
         value_tiers: Predicted value tiers (high, medium, low) to keep.
+        allow_empty: Write the list even when the filters match nobody
+            (otherwise :class:`EmptyExportError`, and nothing is written).
 
     Returns:
         The folder, the number of customers and the files written.
 
     Raises:
+        EmptyExportError: The filters together match nobody (the message
+            gives the customers each filter matches alone).
         ExportError: A filter value the warehouse does not hold (the message
             lists the valid ones), or the folder cannot be written.
         WarehouseError: The warehouse is missing, locked or not built.
@@ -158,6 +178,8 @@ def export_customers(
         chosen[option] = [by_lower[v.lower()] for v in values]
         keep &= frame[column].isin(chosen[option])
     selected = frame[keep].reset_index(drop=True)
+    if selected.empty and not allow_empty:
+        raise EmptyExportError(_empty_message(frame, chosen, path))
     files = [out / "customers.csv", out / "customers.parquet", out / "export.json"]
     manifest = {
         "warehouse": str(path),
@@ -185,7 +207,9 @@ def export_customers(
     }
     try:
         out.mkdir(parents=True, exist_ok=True)
-        selected.to_csv(files[0], index=False, date_format="%Y-%m-%d")
+        selected.round(
+            {k: v for k, v in CSV_DECIMALS.items() if k in selected.columns}
+        ).to_csv(files[0], index=False, date_format="%Y-%m-%d")
         con = duckdb.connect()
         try:
             con.register("selected", selected)
@@ -201,6 +225,24 @@ def export_customers(
     except OSError as error:
         raise ExportError(f"Cannot write the export to {out}: {error}") from error
     return ExportResult(out, len(selected), files)
+
+
+def _empty_message(
+    frame: pd.DataFrame, chosen: dict[str, list[str]], path: Path
+) -> str:
+    """Say how many customers each filter matches alone, and together: none."""
+    columns = {option: column for column, option in FILTERS.values()}
+    counts = [
+        f"{option} {' or '.join(values)}: "
+        f"{int(frame[columns[option]].isin(values).sum()):,} customers"
+        for option, values in chosen.items()
+    ]
+    return (
+        f"No customer of {path} matches every filter at once "
+        f"({len(frame):,} customers; {'; '.join(counts)}). Nothing was written. "
+        "Fix: drop or change a filter, or pass --allow-empty to write the empty "
+        "list on purpose."
+    )
 
 
 def find_exports(root: Path) -> list[dict]:

@@ -51,6 +51,7 @@ PARQUET_TABLES = (
     "rfm_score_thresholds",
     "rfm_segment_summary",
     "customer_segments",
+    "customer_predictions",
     "segment_profiles",
     "segment_definitions",
     "segment_migration",

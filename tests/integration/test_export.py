@@ -201,3 +201,101 @@ def test_unknown_rfm_segment_or_state_is_named(
                 }[option]: ["Nowhere"]
             },
         )
+
+
+def _export_cli(warehouse: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "olist_segmentation.cli",
+            "export",
+            "--warehouse",
+            str(warehouse),
+            "--out",
+            str(out),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def _an_empty_combination(sample_build: Build) -> tuple[str, str]:
+    """A behavioural segment and an RFM segment that no customer has together."""
+    pairs = sample_build.query(
+        "select s.segment_name, r.rfm_segment, count(*) as n "
+        "from main.customer_segments s join main.customer_rfm r "
+        "using (customer_unique_id) group by all"
+    )
+    everything = pairs.pivot_table(
+        index="segment_name", columns="rfm_segment", values="n", fill_value=0
+    )
+    empty = [
+        (segment, rfm)
+        for segment in everything.index
+        for rfm in everything.columns
+        if everything.loc[segment, rfm] == 0
+    ]
+    assert empty, "every pair is present: the sample has no empty combination"
+    return empty[0]
+
+
+def test_filters_that_match_nobody_stop_with_the_counts(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    segment, rfm = _an_empty_combination(sample_build)
+    counts = sample_build.query(
+        f"""
+        select
+            (select count(*) from main.customer_segments
+             where segment_name = '{segment.replace("'", "''")}') as by_segment,
+            (select count(*) from main.customer_rfm
+             where rfm_segment = '{rfm.replace("'", "''")}') as by_rfm
+        """
+    ).iloc[0]
+    out = tmp_path / "x"
+    result = _export_cli(
+        sample_build.warehouse, out, "--segment", segment, "--rfm-segment", rfm
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "No customer of" in result.stderr and "Nothing was written" in result.stderr
+    assert f"--segment {segment}: {int(counts.by_segment):,} customers" in result.stderr
+    assert f"--rfm-segment {rfm}: {int(counts.by_rfm):,} customers" in result.stderr
+    assert "--allow-empty" in result.stderr
+    assert not out.exists()
+    # on purpose: the empty list is written, and the command says so
+    allowed = _export_cli(
+        sample_build.warehouse,
+        out,
+        "--segment",
+        segment,
+        "--rfm-segment",
+        rfm,
+        "--allow-empty",
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert "Wrote 0 customers" in allowed.stdout and "an empty list" in allowed.stdout
+    assert len(pd.read_csv(out / "customers.csv")) == 0
+    assert json.loads((out / "export.json").read_text())["customers"] == 0
+
+
+def test_csv_money_has_2_decimals_and_probabilities_4(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    export.export_customers(tmp_path / "all", sample_build.warehouse)
+    text = pd.read_csv(tmp_path / "all" / "customers.csv", dtype=str)
+    for column, decimals in export.CSV_DECIMALS.items():
+        values = text[column].dropna()
+        assert len(values) > 0
+        written = values.str.split(".").str[1].fillna("").str.len()
+        assert written.max() <= decimals, column
+    # the Parquet file keeps full precision
+    parquet = pd.read_parquet(tmp_path / "all" / "customers.parquet")
+    csv = pd.read_csv(tmp_path / "all" / "customers.csv")
+    assert (
+        parquet["purchase_probability"].round(4) == csv["purchase_probability"]
+    ).all()
+    assert (parquet["purchase_probability"] != csv["purchase_probability"]).any()

@@ -349,6 +349,7 @@ def test_parquet_folder_holds_the_public_tables_of_the_served_build(
             "customers",
             "customer_rfm",
             "customer_segments",
+            "customer_predictions",
             "segment_profiles",
             "rfm_segment_summary",
         ):

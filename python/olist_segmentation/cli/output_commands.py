@@ -74,6 +74,12 @@ def report_command(warehouse: Path | None, out: Path, screenshot: Path | None) -
     help="Folder to write [default: reports/exports/<filters>, which the report "
     "links].",
 )
+@click.option(
+    "--allow-empty",
+    is_flag=True,
+    help="Write the list even when the filters match nobody (default: refuse "
+    "with the count of each filter, exit non-zero and write nothing).",
+)
 def export_command(
     warehouse: Path | None,
     segments: tuple[str, ...],
@@ -81,6 +87,7 @@ def export_command(
     states: tuple[str, ...],
     value_tiers: tuple[str, ...],
     out: Path | None,
+    allow_empty: bool,
 ) -> int:
     """Write a customer list for a campaign (CSV and Parquet).
 
@@ -96,10 +103,17 @@ def export_command(
     folder = out or export.default_folder(
         Path("reports") / report.EXPORTS_FOLDER, filters
     )
-    result = export.export_customers(folder, warehouse, **filters)
+    result = export.export_customers(
+        folder, warehouse, allow_empty=allow_empty, **filters
+    )
     click.echo(
         f"Wrote {result.rows:,} customers to {result.folder}: "
         + ", ".join(f.name for f in result.files)
+        + (
+            " (an empty list: no customer matches every filter)"
+            if not result.rows
+            else ""
+        )
     )
     return 0
 
