@@ -297,7 +297,10 @@ def test_csv_money_has_2_decimals_and_probabilities_4(
         written = values.str.split(".").str[1].fillna("").str.len()
         assert written.max() <= decimals, column
     # the Parquet file keeps full precision
-    parquet = pd.read_parquet(tmp_path / "all" / "customers.parquet")
+    parquet = duckdb.execute(
+        "select * from read_parquet($p)",
+        {"p": str(tmp_path / "all" / "customers.parquet")},
+    ).df()
     csv = pd.read_csv(tmp_path / "all" / "customers.csv")
     assert (
         parquet["purchase_probability"].round(4) == csv["purchase_probability"]
