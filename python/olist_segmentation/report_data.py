@@ -244,7 +244,8 @@ def _load(con: duckdb.DuckDBPyConnection, path: Path, present: set[str]) -> Repo
     model_version = int(model_version)
     profiles = con.execute(
         "select * from main.segment_profiles where model_version = ? "
-        "order by segment_id",
+        # the order the rules are tried: "everyone else" comes last
+        "order by rule_order, segment_id",
         [model_version],
     ).df()
     model_features = con.execute(

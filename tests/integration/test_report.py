@@ -122,13 +122,15 @@ def test_one_card_per_segment(sample_build, dom, report_html):
     # clustering found and how well the rules agree with it
     assert len(dom.with_class("definition")) == n_segments["n"][0]
     html = report_html.read_text()
+    # the cards follow the order the rules are tried: everyone else last
+    positions = []
     for definition in sample_build.query(
-        "select definition from main.segment_definitions"
+        "select definition from main.segment_definitions order by rule_order"
     )["definition"]:
-        assert (
-            f"<code>{definition.replace('>', '&gt;').replace('<', '&lt;')}</code>"
-            in html
-        )
+        code = f"<code>{definition.replace('>', '&gt;').replace('<', '&lt;')}</code>"
+        assert code in html
+        positions.append(html.index(code))
+    assert positions == sorted(positions)
     assert 'id="what-the-clustering-found"' in html
     chosen = sample_build.query(
         "select rule_agreement from main.segment_model_selection where is_chosen"
