@@ -1,4 +1,4 @@
-"""The frozen purchase model: regression rows and Gamma-Gamma parameters.
+"""The frozen purchase model: regression rows and the revenue regression.
 
 Appends a version only when none exists or the var segment_refit is true
 (one switch refits every model); the training set is read only then.
@@ -16,6 +16,7 @@ def model(dbt, session):
     }
     refit = dbt.config.get("segment_refit")
     training = dbt.ref("int_prediction_training_set")
+    dates = dbt.ref("int_prediction_training_date")
     latest = 0
     if dbt.is_incremental:
         latest = session.execute(
@@ -26,4 +27,5 @@ def model(dbt, session):
         int(latest),
         refit,
         settings.get,
+        lambda: dates.df(),
     )
