@@ -195,6 +195,7 @@ def render_html(data: ReportData, trust: Trust | None = None) -> str:
         tiers=_tiers(p) if current else [],
         segment_tiers=_segment_tiers(data, p) if current else [],
         top=records(p.top) if current else [],
+        actions=records(p.actions) if current else [],
         value_tiers=VALUE_TIERS,
         backtest=None if p.backtest is None else records(p.backtest),
         calibration=_calibration(p),
