@@ -124,3 +124,13 @@ def test_a_window_with_buyers_fits_both_regressions() -> None:
     names = set(rows["parameter"])
     assert {*NAMES, "intercept", "purchases_per_buyer"} <= names
     assert {f"revenue:{n}" for n in [*NAMES, "intercept"]} <= names
+
+
+def test_a_model_from_before_the_revenue_regression_asks_for_a_refit() -> None:
+    import pytest  # noqa: PLC0415
+
+    frame = _training(500, seed=7)
+    with pytest.raises(predictions.PredictionError, match="--refit"):
+        predictions.model_parameters(lambda: frame, 3, False, _get, None, True)
+    refitted = predictions.model_parameters(lambda: frame, 3, True, _get, None, True)
+    assert refitted["prediction_model_version"].iloc[0] == 4

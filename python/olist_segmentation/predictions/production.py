@@ -78,6 +78,7 @@ def model_parameters(
     refit: object,
     get: Callable[[str], object],
     load_dates: Callable[[], pd.DataFrame] | None = None,
+    latest_is_stale: bool = False,
 ) -> pd.DataFrame:
     """Rows of ``prediction_model_parameters`` to append in this build.
 
@@ -90,8 +91,20 @@ def model_parameters(
         load_dates: Reads ``int_prediction_training_date`` (as_of_date,
             horizon_days, window_end_date): the dates of a version whose
             training set is empty.
+        latest_is_stale: The latest version is a fitted model from before
+            the revenue regression (it cannot score expected revenue).
+
+    Raises:
+        PredictionError: The latest version is stale and no refit was asked.
     """
     if latest_version and not flag(refit):
+        if latest_is_stale:
+            raise PredictionError(
+                f"purchase model version {latest_version} predates the revenue "
+                "regression (it has no revenue:* rows), so expected revenue "
+                "cannot be scored. Nothing was served. Fix: refit once with "
+                "`olist-seg build --refit` (or var segment_refit: true)."
+            )
         return pd.DataFrame(columns=PARAMETER_COLUMNS)
     names = list(get("prediction_features"))  # type: ignore[call-overload]
     # other models may import scipy in their threads at the same moment
