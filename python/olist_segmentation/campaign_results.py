@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from olist_segmentation import campaign, campaign_data
 from olist_segmentation.campaign_stats import Group, Interval, compare, verdict
 
@@ -64,7 +66,7 @@ def _unit(name: str) -> str:
     return "points" if name == "conversion" else "BRL"
 
 
-def _group(name: str, rows: Any) -> Group:
+def _group(name: str, rows: pd.DataFrame) -> Group:
     revenue = rows["revenue"].astype(float)
     return Group(
         name,
