@@ -32,6 +32,12 @@ select
     definitions.recommended_action as behavioural_action,
     rfm.rfm_segment,
     rfm_summary.recommended_action as rfm_action,
+    actions.next_best_action,
+    actions.action_label as next_step,
+    actions.is_sales_message,
+    actions.what_to_send,
+    actions.reason as next_step_reason,
+    actions.contact_priority,
     customers.city,
     customers.state,
     rfm.last_purchase_date,
@@ -61,6 +67,8 @@ left join main.rfm_segment_summary as rfm_summary
     on rfm.rfm_segment = rfm_summary.rfm_segment
 left join main.customer_predictions as predictions
     on segments.customer_unique_id = predictions.customer_unique_id
+left join main.customer_next_best_action as actions
+    on segments.customer_unique_id = actions.customer_unique_id
 """
 #: Whom to contact first: highest expected revenue (value_rank 1) first.
 EXPORT_ORDER = " order by value_rank nulls last, customer_unique_id"
@@ -70,6 +78,7 @@ FILTERS = {
     "rfm_segments": ("rfm_segment", "--rfm-segment"),
     "states": ("state", "--state"),
     "value_tiers": ("value_tier", "--value-tier"),
+    "actions": ("next_best_action", "--action"),
 }
 
 
@@ -125,6 +134,7 @@ def export_customers(
     rfm_segments: list[str] | None = None,
     states: list[str] | None = None,
     value_tiers: list[str] | None = None,
+    actions: list[str] | None = None,
     allow_empty: bool = False,
     control_share: float = 0.0,
     control_seed: int = campaign.DEFAULT_CONTROL_SEED,
@@ -138,6 +148,7 @@ def export_customers(
         rfm_segments: RFM segment names to keep.
         states: Customer states (two letters, e.g. SP) to keep.
         value_tiers: Predicted value tiers (high, medium, low) to keep.
+        actions: Next best actions (customer_next_best_action codes) to keep.
         allow_empty: Write the list even when the filters match nobody
             (otherwise :class:`EmptyExportError`, and nothing is written).
         control_share: Share of the list held out as a random control group
@@ -161,6 +172,7 @@ def export_customers(
         "rfm_segments": rfm_segments,
         "states": states,
         "value_tiers": value_tiers,
+        "actions": actions,
     }
     campaign.is_control(pd.Series([], dtype=str), control_share, control_seed)
     path, con = connect(warehouse)

@@ -69,6 +69,14 @@ def report_command(warehouse: Path | None, out: Path, screenshot: Path | None) -
     help="Predicted value tier: high (top 10% by expected revenue), medium, low.",
 )
 @click.option(
+    "--action",
+    "actions",
+    multiple=True,
+    metavar="CODE",
+    help="Next best action, e.g. second_purchase_nudge, win_back, loyalty, "
+    "boleto_reminder (repeat for several); one campaign per action.",
+)
+@click.option(
     "--out",
     type=PATH,
     help="Folder to write [default: reports/exports/<filters>, which the report "
@@ -102,6 +110,7 @@ def export_command(
     rfm_segments: tuple[str, ...],
     states: tuple[str, ...],
     value_tiers: tuple[str, ...],
+    actions: tuple[str, ...],
     out: Path | None,
     allow_empty: bool,
     control_share: float,
@@ -117,6 +126,7 @@ def export_command(
         "rfm_segments": list(rfm_segments),
         "states": list(states),
         "value_tiers": list(value_tiers),
+        "actions": list(actions),
     }
     folder = out or export.default_folder(
         Path("reports") / report.EXPORTS_FOLDER, filters
