@@ -22,8 +22,9 @@ def model(dbt, session):
     if dbt.is_incremental:
         latest, stale = session.execute(
             "select coalesce(max(prediction_model_version), 0), "
-            "coalesce(max(case when parameter = 'revenue:intercept' "
-            "then 0 when method = 'logistic_regression' then 1 end), 0) = 1 "
+            "coalesce(max(case when method = 'logistic_regression' then 1 end), 0) "
+            "- coalesce(max(case when parameter = 'revenue:intercept' then 1 end), 0) "
+            "= 1 "
             f"from {dbt.this} where prediction_model_version = "
             f"(select max(prediction_model_version) from {dbt.this})"
         ).fetchall()[0]

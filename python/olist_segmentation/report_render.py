@@ -149,6 +149,8 @@ def _exports(data: ReportData) -> list[dict]:
             {
                 "filters_text": filters,
                 "customers": e.get("customers", 0),
+                "control": (e.get("groups") or {}).get("control", 0),
+                "control_file": e.get("control_file"),
                 "folder": e["folder"],
                 "files": list(e.get("files", [])),
             }
