@@ -8,7 +8,9 @@
     duplicate names. Runs when the model runs (it reads the seed).
 -#}
 {% macro validate_contact_suppressions(relation, actions) %}
-    {%- if not execute -%}
+    {#- not when only compiling (sqlfluff, dbt compile before any seed) -#}
+    {%- if not execute or load_relation(relation) is none
+        or load_relation(actions) is none -%}
         {{ return('') }}
     {%- endif -%}
     {%- set features = segment_feature_columns() -%}

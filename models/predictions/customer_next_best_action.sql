@@ -13,7 +13,6 @@
 --   6. everyone else (one order, recent): second-purchase nudge.
 -- contact_priority ranks the customers of one action by value (value_rank:
 -- expected revenue); empty for do_not_contact.
-{%- set features = segment_feature_columns() %}
 {{ validate_contact_suppressions(
     ref('contact_suppressions'), ref('next_best_actions')
 ) }}
@@ -58,54 +57,53 @@ actions as (
 
 ),
 
+suppression_values as (
+
+    -- every customer against every suppression: the feature's value
+    select
+        features.customer_unique_id,
+        suppressions.suppression,
+        suppressions.action,
+        suppressions.operator,
+        suppressions.feature || ' ' || suppressions.operator || ' '
+        || suppressions.threshold as condition_text,
+        cast(suppressions.threshold as {{ type_double() }}) as threshold_value,
+        {{ customer_feature_value('suppressions.feature', 'features') }}
+            as feature_value
+    from features
+    cross join suppressions
+
+),
+
+suppression_matches as (
+
+    select
+        customer_unique_id,
+        suppression,
+        action,
+        condition_text,
+        row_number() over (
+            partition by customer_unique_id order by suppression
+        ) as match_rank
+    from suppression_values
+    where
+        (operator = '>=' and feature_value >= threshold_value)
+        or (operator = '<=' and feature_value <= threshold_value)
+        or (operator = '>' and feature_value > threshold_value)
+        or (operator = '<' and feature_value < threshold_value)
+
+),
+
 suppressed as (
 
     -- the first suppression (by name) each customer matches
     select
-        matched.customer_unique_id,
-        matched.suppression,
-        matched.action,
-        matched.condition_text
-    from (
-        select
-            valued.customer_unique_id,
-            valued.suppression,
-            valued.action,
-            valued.feature || ' ' || valued.operator || ' '
-            || valued.threshold as condition_text,
-            row_number() over (
-                partition by valued.customer_unique_id
-                order by valued.suppression
-            ) as match_rank
-        from (
-            select
-                features.customer_unique_id,
-                suppressions.suppression,
-                suppressions.action,
-                suppressions.feature,
-                suppressions.operator,
-                suppressions.threshold,
-                cast(suppressions.threshold as {{ type_double() }})
-                    as threshold_value,
-                case suppressions.feature
-                {%- for column in features %}
-                    when '{{ column }}'
-                        then cast(features.{{ column }} as {{ type_double() }})
-                {%- endfor %}
-                end as feature_value
-            from features
-            cross join suppressions
-        ) as valued
-        where
-            (valued.operator = '>=' and valued.feature_value >= valued.threshold_value)
-            or (
-                valued.operator = '<='
-                and valued.feature_value <= valued.threshold_value
-            )
-            or (valued.operator = '>' and valued.feature_value > valued.threshold_value)
-            or (valued.operator = '<' and valued.feature_value < valued.threshold_value)
-    ) as matched
-    where matched.match_rank = 1
+        customer_unique_id,
+        suppression,
+        action,
+        condition_text
+    from suppression_matches
+    where match_rank = 1
 
 ),
 

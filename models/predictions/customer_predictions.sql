@@ -115,30 +115,11 @@ scored as (
         customers.frequency,
         customers.recency_days,
         customers.monetary,
-        {%- for coef, intercept, alias in [
-            ('coef', 'intercept', 'log_odds'),
-            ('revenue_coef', 'revenue_intercept', 'log_revenue'),
-        ] %}
-        model.{{ intercept }}
-        {%- for f in features %}
-            + coalesce(
-                model.{{ f }}_{{ coef }}
-                * (
-                    case
-                        when model.{{ f }}_log = 1
-                            then ln(1 + greatest(
-                                coalesce(features.{{ f }}, model.{{ f }}_fill), 0
-                            ))
-                        else coalesce(features.{{ f }}, model.{{ f }}_fill)
-                    end
-                    - model.{{ f }}_mean
-                )
-                / model.{{ f }}_scale,
-                0
-            )
-        {%- endfor %}
-            as {{ alias }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ prediction_linear_predictor('coef', 'intercept', features) }}
+            as log_odds,
+        {{ prediction_linear_predictor(
+            'revenue_coef', 'revenue_intercept', features
+        ) }} as log_revenue
     from customers
     inner join features
         on customers.customer_unique_id = features.customer_unique_id
