@@ -163,7 +163,7 @@ QUERIES: list[tuple[str, str, dict[str, Formatter]]] = [
         """
         select cut_date::date::varchar as cut_date, method, is_production_method,
             customers, buyers, base_rate, top_decile_lift,
-            top_decile_revenue_share, auc, meets_targets
+            top_decile_revenue_share, high_tier_rate_ratio, auc, meets_targets
         from main.prediction_backtest
         order by cut_date, top_decile_lift desc
         """,
@@ -174,6 +174,7 @@ QUERIES: list[tuple[str, str, dict[str, Formatter]]] = [
             "base_rate": lambda v: f"{float(v):.2%}",  # type: ignore[arg-type]
             "top_decile_lift": _num(2),
             "top_decile_revenue_share": _pct,
+            "high_tier_rate_ratio": _num(2),
             "auc": _num(3),
             "meets_targets": _yes,
         },
@@ -201,17 +202,52 @@ QUERIES: list[tuple[str, str, dict[str, Formatter]]] = [
         """
         select value_tier, count(*) as customers,
             avg(purchase_probability) as mean_purchase_probability,
+            count(*) filter (where purchase_probability < 0.005)
+                as under_half_a_percent,
+            sum(purchase_probability) as expected_buyers,
             sum(expected_purchases) as expected_purchases,
-            sum(expected_revenue) as expected_revenue
+            sum(expected_revenue) as expected_revenue,
+            max(expected_order_value) as max_expected_order_value
         from main.customer_predictions
         group by value_tier order by min(value_rank)
         """,
         {
             "customers": _num(0),
             "mean_purchase_probability": _pct,
+            "under_half_a_percent": _num(0),
+            "expected_buyers": _num(0),
             "expected_purchases": _num(0),
             "expected_revenue": _num(0),
+            "max_expected_order_value": _num(0),
         },
+    ),
+    (
+        "Next best action (customer_next_best_action)",
+        """
+        select action_label as next_step, next_best_action as code,
+            is_sales_message, count(*) as customers,
+            sum(purchase_probability) as expected_buyers,
+            sum(expected_revenue) as expected_revenue,
+            count(*) filter (where value_tier = 'high') as high_tier
+        from main.customer_next_best_action
+        group by all order by customers desc
+        """,
+        {
+            "is_sales_message": _yes,
+            "customers": _num(0),
+            "expected_buyers": _num(0),
+            "expected_revenue": _num(0),
+            "high_tier": _num(0),
+        },
+    ),
+    (
+        "Next best action per segment (customer_next_best_action)",
+        """
+        select segment_name, action_label as next_step, count(*) as customers
+        from main.customer_next_best_action
+        group by all order by segment_name, customers desc
+        """,
+        {"customers": _num(0)},
     ),
 ]
 

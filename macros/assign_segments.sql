@@ -85,3 +85,18 @@
     ) as ranked
     where ranked.match_rank = 1
 {% endmacro %}
+
+{#-
+    customer_feature_value(feature, relation): SQL of the value, as a
+    double, of the feature whose name is in the column `feature` (one of
+    segment_feature_columns()) for the row of `relation`; null for another
+    name. Lets a seed name the feature a condition reads.
+-#}
+{% macro customer_feature_value(feature, relation) -%}
+    case {{ feature }}
+    {%- for column in segment_feature_columns() %}
+        when '{{ column }}'
+            then cast({{ relation }}.{{ column }} as {{ type_double() }})
+    {%- endfor %}
+    end
+{%- endmacro %}

@@ -8,3 +8,11 @@
 {% macro sql_literal(value) -%}
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
+
+{#- sql_literal_list(values): the values as a comma-separated list of SQL
+    string literals, for `in (...)`. -#}
+{% macro sql_literal_list(values) -%}
+    {%- for value in values -%}
+        {{ sql_literal(value) }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}

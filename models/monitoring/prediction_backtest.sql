@@ -1,12 +1,14 @@
 -- The purchase-score backtest: per cut date and method, the base rate, the
 -- lift of the top 10% by purchase score, the share of the horizon's revenue
 -- (from customers known at the cut) that the top 10% by revenue score
--- brought, and the AUC (rank-sum form, ties at their mean rank), against the
--- targets (vars prediction_target_*). The production method is var-free:
+-- brought, the buyer rate of that top 10% (the high value tier) against the
+-- base rate, and the AUC (rank-sum form, ties at their mean rank), against
+-- the targets (vars prediction_target_*). The production method is var-free:
 -- the one prediction_model_parameters uses.
 {%- set target_lift = var('prediction_target_top_decile_lift') | float %}
 {%- set target_share = var('prediction_target_revenue_share') | float %}
 {%- set target_auc = var('prediction_target_auc') | float %}
+{%- set target_tier = var('prediction_target_high_tier_rate_ratio') | float %}
 
 with
 
@@ -66,6 +68,12 @@ totals as (
                 else 0
             end
         ) as top_decile_revenue,
+        sum(
+            case
+                when revenue_position <= floor(customers / 10.0) then is_buyer
+                else 0
+            end
+        ) as top_value_decile_buyers,
         -- mean rank of the buyers, ties at the mean of their ranks
         sum(
             case
@@ -89,6 +97,9 @@ metrics as (
         / nullif({{ ratio('buyers', 'customers') }}, 0) as top_decile_lift,
         {{ ratio('top_decile_revenue', 'revenue') }}
             as top_decile_revenue_share,
+        {{ ratio('top_value_decile_buyers', 'top_decile_customers') }}
+        / nullif({{ ratio('buyers', 'customers') }}, 0)
+            as high_tier_rate_ratio,
         {{ ratio(
             'buyer_rank_sum - buyers * (buyers + 1) / 2.0',
             'buyers * (customers - buyers)'
@@ -109,14 +120,17 @@ final as (
         metrics.base_rate,
         metrics.top_decile_lift,
         metrics.top_decile_revenue_share,
+        metrics.high_tier_rate_ratio,
         metrics.auc,
         {{ target_lift }} as target_top_decile_lift,
         {{ target_share }} as target_revenue_share,
         {{ target_auc }} as target_auc,
+        {{ target_tier }} as target_high_tier_rate_ratio,
         coalesce(
             metrics.top_decile_lift >= {{ target_lift }}
             and metrics.top_decile_revenue_share >= {{ target_share }}
-            and metrics.auc >= {{ target_auc }},
+            and metrics.auc >= {{ target_auc }}
+            and metrics.high_tier_rate_ratio >= {{ target_tier }},
             false
         ) as meets_targets
     from metrics

@@ -1,10 +1,13 @@
 -- Who to target: one row per customer of customer_rfm with the chance of
 -- at least one qualifying order within var prediction_horizon_days, the
--- expected purchases, order value and revenue, and a value tier. Scored
+-- expected purchases, revenue and order value, and a value tier. Scored
 -- in SQL with the latest frozen purchase model (prediction_model_parameters):
--- the regression's rows are pivoted to one column group per feature of
--- segment_feature_columns(), so the score is arithmetic on one row per
--- customer. Nothing is fitted here.
+-- the regressions' rows are pivoted to one column group per feature of
+-- segment_feature_columns(), so the scores are arithmetic on one row per
+-- customer. Nothing is fitted here. A fallback version (method
+-- frequency_recency: the training window could not fit the regressions)
+-- leaves the scores empty, says why in score_note and ranks by orders,
+-- then recency, then spend.
 {%- set features = segment_feature_columns() %}
 {%- set shares = var('prediction_value_tier_shares') %}
 
@@ -53,14 +56,13 @@ model as (
             end
         ) as purchases_per_buyer,
         max(
-            case when parameters.parameter = 'gamma_gamma_p' then parameters.value end
-        ) as gg_p,
-        max(
-            case when parameters.parameter = 'gamma_gamma_q' then parameters.value end
-        ) as gg_q,
-        max(
-            case when parameters.parameter = 'gamma_gamma_v' then parameters.value end
-        ) as gg_v,
+            case
+                when parameters.parameter = 'revenue:intercept'
+                    then parameters.value
+            end
+        ) as revenue_intercept,
+        max(parameters.training_customers) as training_customers,
+        max(parameters.training_buyers) as training_buyers,
         {%- for f in features %}
             max(
                 case
@@ -82,6 +84,12 @@ model as (
             max(
                 case when parameters.parameter = '{{ f }}' then parameters.value end
             ) as {{ f }}_coef,
+            max(
+                case
+                    when parameters.parameter = 'revenue:{{ f }}'
+                        then parameters.value
+                end
+            ) as {{ f }}_revenue_coef,
         {%- endfor %}
         max(parameters.prediction_model_version) as prediction_model_version
     from parameters
@@ -102,30 +110,16 @@ scored as (
         model.trained_as_of_date,
         model.horizon_days,
         model.purchases_per_buyer,
-        -- Gamma-Gamma: E[order value | orders, their mean value]
-        (model.gg_v + customers.monetary)
-        * model.gg_p
-        / (model.gg_p * customers.frequency + model.gg_q - 1)
-            as expected_order_value,
-        model.intercept
-        {%- for f in features %}
-            + coalesce(
-                model.{{ f }}_coef
-                * (
-                    case
-                        when model.{{ f }}_log = 1
-                            then ln(1 + greatest(
-                                coalesce(features.{{ f }}, model.{{ f }}_fill), 0
-                            ))
-                        else coalesce(features.{{ f }}, model.{{ f }}_fill)
-                    end
-                    - model.{{ f }}_mean
-                )
-                / model.{{ f }}_scale,
-                0
-            )
-        {%- endfor %}
-            as log_odds
+        model.training_customers,
+        model.training_buyers,
+        customers.frequency,
+        customers.recency_days,
+        customers.monetary,
+        {{ prediction_linear_predictor('coef', 'intercept', features) }}
+            as log_odds,
+        {{ prediction_linear_predictor(
+            'revenue_coef', 'revenue_intercept', features
+        ) }} as log_revenue
     from customers
     inner join features
         on customers.customer_unique_id = features.customer_unique_id
@@ -147,8 +141,7 @@ valued as (
     select
         *,
         purchase_probability * purchases_per_buyer as expected_purchases,
-        purchase_probability * purchases_per_buyer * expected_order_value
-            as expected_revenue
+        exp(log_revenue) as expected_revenue
     from predicted
 
 ),
@@ -158,7 +151,12 @@ ranked as (
     select
         *,
         row_number() over (
-            order by expected_revenue desc, customer_unique_id asc
+            order by
+                expected_revenue desc nulls last,
+                frequency desc,
+                recency_days asc,
+                monetary desc,
+                customer_unique_id asc
         ) as value_rank,
         count(*) over () as customers
     from valued
@@ -180,7 +178,7 @@ final as (
         -- predictions
         purchase_probability,
         expected_purchases,
-        expected_order_value,
+        expected_revenue / nullif(expected_purchases, 0) as expected_order_value,
         expected_revenue,
         cast(value_rank as {{ dbt.type_int() }}) as value_rank,
         case
@@ -188,7 +186,17 @@ final as (
             when value_rank <= ceil(customers * {{ shares[1] | float }})
                 then 'medium'
             else 'low'
-        end as value_tier
+        end as value_tier,
+        case
+            when method = 'frequency_recency'
+                then
+                    'no purchase model: its training window had '
+                    || cast(training_buyers as {{ dbt.type_string() }})
+                    || ' buyers among '
+                    || cast(training_customers as {{ dbt.type_string() }})
+                    || ' customers, too few to fit; ranked by orders, then'
+                    || ' recency, then spend (refit with more history)'
+        end as score_note
     from ranked
 
 )

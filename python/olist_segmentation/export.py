@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from olist_segmentation import campaign
 from olist_segmentation.errors import OlistError
 from olist_segmentation.warehouse import connect
 
@@ -31,6 +32,12 @@ select
     definitions.recommended_action as behavioural_action,
     rfm.rfm_segment,
     rfm_summary.recommended_action as rfm_action,
+    actions.next_best_action,
+    actions.action_label as next_step,
+    actions.is_sales_message,
+    actions.what_to_send,
+    actions.reason as next_step_reason,
+    actions.contact_priority,
     customers.city,
     customers.state,
     rfm.last_purchase_date,
@@ -60,6 +67,8 @@ left join main.rfm_segment_summary as rfm_summary
     on rfm.rfm_segment = rfm_summary.rfm_segment
 left join main.customer_predictions as predictions
     on segments.customer_unique_id = predictions.customer_unique_id
+left join main.customer_next_best_action as actions
+    on segments.customer_unique_id = actions.customer_unique_id
 """
 #: Whom to contact first: highest expected revenue (value_rank 1) first.
 EXPORT_ORDER = " order by value_rank nulls last, customer_unique_id"
@@ -69,6 +78,7 @@ FILTERS = {
     "rfm_segments": ("rfm_segment", "--rfm-segment"),
     "states": ("state", "--state"),
     "value_tiers": ("value_tier", "--value-tier"),
+    "actions": ("next_best_action", "--action"),
 }
 
 
@@ -98,6 +108,9 @@ class ExportResult:
     folder: Path
     rows: int
     files: list[Path] = field(default_factory=list)
+    #: Customers held out as the control group (control.csv), not in ``rows``.
+    control_rows: int = 0
+    control_share: float = 0.0
 
 
 def _slug(text: str) -> str:
@@ -121,7 +134,10 @@ def export_customers(
     rfm_segments: list[str] | None = None,
     states: list[str] | None = None,
     value_tiers: list[str] | None = None,
+    actions: list[str] | None = None,
     allow_empty: bool = False,
+    control_share: float = 0.0,
+    control_seed: int = campaign.DEFAULT_CONTROL_SEED,
 ) -> ExportResult:
     """Write the customers matching every given filter to ``out``.
 
@@ -132,8 +148,14 @@ def export_customers(
         rfm_segments: RFM segment names to keep.
         states: Customer states (two letters, e.g. SP) to keep.
         value_tiers: Predicted value tiers (high, medium, low) to keep.
+        actions: Next best actions (customer_next_best_action codes) to keep.
         allow_empty: Write the list even when the filters match nobody
             (otherwise :class:`EmptyExportError`, and nothing is written).
+        control_share: Share of the list held out as a random control group
+            (written to control.csv, not to customers.csv); 0 (the
+            default here; ``olist-seg export`` holds out 0.10) holds out
+            nobody. See :mod:`olist_segmentation.campaign`.
+        control_seed: Seed of the control group's draw.
 
     Returns:
         The folder, the number of customers and the files written.
@@ -150,11 +172,18 @@ def export_customers(
         "rfm_segments": rfm_segments,
         "states": states,
         "value_tiers": value_tiers,
+        "actions": actions,
     }
+    campaign.is_control(pd.Series([], dtype=str), control_share, control_seed)
     path, con = connect(warehouse)
     try:
         try:
             frame = con.execute(EXPORT_SQL + EXPORT_ORDER).df()
+            source = (
+                campaign.warehouse_fingerprint(con, str(frame["as_of_date"].max())[:10])
+                if len(frame)
+                else None
+            )
         except duckdb.CatalogException as error:
             raise ExportError(
                 f"{path} lacks the segment tables ({error}). Run `make run` first."
@@ -180,6 +209,7 @@ def export_customers(
     selected = frame[keep].reset_index(drop=True)
     if selected.empty and not allow_empty:
         raise EmptyExportError(_empty_message(frame, chosen, path))
+    selected, control = campaign.split_control(selected, control_share, control_seed)
     files = [out / "customers.csv", out / "customers.parquet", out / "export.json"]
     manifest = {
         "warehouse": str(path),
@@ -204,6 +234,10 @@ def export_customers(
         "customers": len(selected),
         "columns": list(selected.columns),
         "files": [f.name for f in files[:2]],
+        **campaign.control_manifest(
+            control_share, control_seed, len(selected), len(control)
+        ),
+        "source": source,
     }
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -222,9 +256,23 @@ def export_customers(
         finally:
             con.close()
         files[2].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        files += _write_control(out, control, control_share)
     except OSError as error:
         raise ExportError(f"Cannot write the export to {out}: {error}") from error
-    return ExportResult(out, len(selected), files)
+    return ExportResult(out, len(selected), files, len(control), control_share)
+
+
+def _write_control(out: Path, control: pd.DataFrame, share: float) -> list[Path]:
+    """Write control.csv (or remove an earlier one); drop earlier results."""
+    for stale in (campaign.CONTROL_FILE, campaign.RESULTS_JSON, campaign.RESULTS_MD):
+        (out / stale).unlink(missing_ok=True)
+    if share <= 0:
+        return []
+    path = out / campaign.CONTROL_FILE
+    control.round(
+        {k: v for k, v in CSV_DECIMALS.items() if k in control.columns}
+    ).to_csv(path, index=False, date_format="%Y-%m-%d")
+    return [path]
 
 
 def _empty_message(

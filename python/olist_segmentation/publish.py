@@ -52,6 +52,7 @@ PARQUET_TABLES = (
     "rfm_segment_summary",
     "customer_segments",
     "customer_predictions",
+    "customer_next_best_action",
     "segment_profiles",
     "segment_definitions",
     "segment_migration",

@@ -14,6 +14,8 @@ import pandas as pd
 
 #: The value predictions and their backtest (optional).
 PREDICTION_TABLE = "customer_predictions"
+#: The next step per customer (optional): the contact list reads it.
+ACTION_TABLE = "customer_next_best_action"
 BACKTEST_TABLE = "prediction_backtest"
 DECILES_TABLE = "prediction_backtest_deciles"
 #: Value tiers of customer_predictions, best first.
@@ -50,6 +52,14 @@ class PredictionData:
     top: pd.DataFrame = field(default_factory=pd.DataFrame)
     backtest: pd.DataFrame | None = None
     deciles: pd.DataFrame | None = None
+    #: Why the scores are empty (the fallback's customer_predictions.score_note).
+    score_note: str | None = None
+    #: Customers per next best action (empty without the action table).
+    actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Customers per segment and action, for the segment cards.
+    segment_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Customers the contact list leaves out (no sales message).
+    suppressed_customers: int = 0
 
 
 def load_predictions(
@@ -122,10 +132,45 @@ def load_predictions(
         ).fetchall()
     }
     shown = ", ".join(f"p.{c}" if c in columns else f"null as {c}" for c in TOP_COLUMNS)
+    if "score_note" in columns:
+        out.score_note = con.execute(
+            "select min(score_note) from main.customer_predictions"
+        ).fetchall()[0][0]
+    if ACTION_TABLE not in present:
+        out.top = con.execute(
+            "select p.value_rank, p.customer_unique_id, s.segment_name, "
+            f"p.value_tier, null as action_label, {shown}, p.expected_revenue "
+            f"{scored} order by p.value_rank, p.customer_unique_id limit ?",
+            [model_version, TOP_CUSTOMERS],
+        ).df()
+        return out
+    # the contact list: customers with a sales message, by value
     out.top = con.execute(
         "select p.value_rank, p.customer_unique_id, s.segment_name, p.value_tier, "
-        f"{shown}, p.expected_revenue {scored} "
+        f"a.action_label, {shown}, p.expected_revenue "
+        "from main.customer_predictions p "
+        "join main.customer_segments s using (customer_unique_id) "
+        "join main.customer_next_best_action a using (customer_unique_id) "
+        "where s.model_version = ? and a.is_sales_message "
         "order by p.value_rank, p.customer_unique_id limit ?",
         [model_version, TOP_CUSTOMERS],
     ).df()
+    out.actions = con.execute(
+        "select next_best_action, action_label, is_sales_message, "
+        "count(*) as customers, sum(expected_revenue) as expected_revenue, "
+        "sum(purchase_probability) as expected_buyers "
+        "from main.customer_next_best_action group by all "
+        "order by is_sales_message desc, customers desc, next_best_action"
+    ).df()
+    out.segment_actions = con.execute(
+        "select segment_id, action_label, count(*) as customers "
+        "from main.customer_next_best_action group by all "
+        "order by segment_id, customers desc, action_label"
+    ).df()
+    out.suppressed_customers = int(
+        con.execute(
+            "select count(*) from main.customer_next_best_action "
+            "where not is_sales_message"
+        ).fetchall()[0][0]
+    )
     return out

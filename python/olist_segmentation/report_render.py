@@ -149,6 +149,8 @@ def _exports(data: ReportData) -> list[dict]:
             {
                 "filters_text": filters,
                 "customers": e.get("customers", 0),
+                "control": (e.get("groups") or {}).get("control", 0),
+                "control_file": e.get("control_file"),
                 "folder": e["folder"],
                 "files": list(e.get("files", [])),
             }
@@ -195,6 +197,7 @@ def render_html(data: ReportData, trust: Trust | None = None) -> str:
         tiers=_tiers(p) if current else [],
         segment_tiers=_segment_tiers(data, p) if current else [],
         top=records(p.top) if current else [],
+        actions=records(p.actions) if current else [],
         value_tiers=VALUE_TIERS,
         backtest=None if p.backtest is None else records(p.backtest),
         calibration=_calibration(p),

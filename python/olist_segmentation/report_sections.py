@@ -193,6 +193,24 @@ def _found(data: ReportData) -> str:
     )
 
 
+def _next_steps(data: ReportData, segment_id: object) -> str:
+    """Return a card's next steps: its customers per next best action."""
+    steps = data.predictions.segment_actions
+    if steps.empty:
+        return ""
+    mine = steps[steps["segment_id"] == segment_id]
+    total = int(mine["customers"].sum())
+    if not total:
+        return ""
+    items = "".join(
+        f'<li class="next-step" data-action="{_e(a["action_label"])}" '
+        f'data-customers="{int(a["customers"])}">{_e(a["action_label"])}: '
+        f"{_e(_int(a['customers']))} ({_e(_pct(a['customers'] / total))})</li>"
+        for a in records(mine)
+    )
+    return f'<div class="label">Next step for its customers</div><ul>{items}</ul>'
+
+
 def _cards(data: ReportData) -> str:
     rows = records(data.profiles)
     z = standardised_means(data.profiles, data.features)
@@ -233,7 +251,9 @@ def _cards(data: ReportData) -> str:
                 else ""
             )
             + '<div class="label">Recommended action</div>'
-            f'<div class="action">{_e(r["recommended_action"])}</div></article>'
+            f'<div class="action">{_e(r["recommended_action"])}</div>'
+            + _next_steps(data, r["segment_id"])
+            + "</article>"
         )
     return (
         '<section id="segments"><h2>3. What to do with each group</h2>'

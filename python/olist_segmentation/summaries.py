@@ -60,6 +60,11 @@ class WarehouseSummary:
     #: (segmentation, from, to, customers, share of the from segment).
     moves: list[tuple[str, str, str, int, float]] = field(default_factory=list)
     moves_since: str = ""
+    #: The purchase score's line: its model version and method, or why the
+    #: scores are empty (the fallback).
+    purchase_score: str = ""
+    #: Customers per next best action: (label, customers, is a sales message).
+    actions: list[tuple[str, int, bool]] = field(default_factory=list)
 
     def render(self) -> str:
         """Return the summary as a short plain-text report."""
@@ -91,6 +96,13 @@ class WarehouseSummary:
                     f"  {segment_id:>3} {name:<{width}}{customers:>10,}"
                     f"{share:>8.1%}{revenue:>9.1%}  {rule}"
                 )
+        if self.purchase_score:
+            lines += ["", f"Purchase score: {self.purchase_score}"]
+        if self.actions:
+            lines += ["", "Next step per customer (customer_next_best_action):"]
+            for label, customers, sales in self.actions:
+                kind = "sales message" if sales else "no sales message"
+                lines.append(f"  {label:<24}{customers:>10,}  {kind}")
         lines += self._render_moves()
         if self.drift_verdict:
             lines += ["", f"Drift check: {self.drift_verdict}"]
@@ -173,6 +185,7 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
         ).fetchall()
         check = _current_refit_check(con)
         moves, since = _largest_moves(con)
+        purchase_score, actions = _purchase_score(con)
     finally:
         con.close()
     return WarehouseSummary(
@@ -189,7 +202,44 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
         drift_verdict=check,
         moves=moves,
         moves_since=since,
+        purchase_score=purchase_score,
+        actions=actions,
     )
+
+
+def _purchase_score(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[str, list[tuple[str, int, bool]]]:
+    """Return the purchase score's line and the customers per next step."""
+    tables = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'main'"
+        ).fetchall()
+    }
+    if "customer_predictions" not in tables:
+        return "", []
+    version, method, trained, note = con.execute(
+        "select max(prediction_model_version), min(method), "
+        "max(trained_as_of_date), min(score_note) from main.customer_predictions"
+    ).fetchone() or (None, None, None, None)
+    line = (
+        f"model version {version} ({method}, trained as of {str(trained)[:10]})"
+        if note is None
+        else f"model version {version}: {note}"
+    )
+    actions: list[tuple[str, int, bool]] = []
+    if "customer_next_best_action" in tables:
+        actions = [
+            (str(label), int(customers), bool(sales))
+            for label, customers, sales in con.execute(
+                "select action_label, count(*), bool_and(is_sales_message) "
+                "from main.customer_next_best_action group by action_label "
+                "order by count(*) desc, action_label"
+            ).fetchall()
+        ]
+    return line, actions
 
 
 #: How many moves per segmentation the summary shows.

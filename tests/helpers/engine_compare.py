@@ -30,6 +30,7 @@ MARTS = {
     "segment_profiles": ["segment_id"],
     "segment_definitions": ["model_version", "segment_id"],
     "customer_predictions": ["customer_unique_id"],
+    "customer_next_best_action": ["customer_unique_id"],
     # make drift's tables (selector monitoring)
     "segment_lift": ["segmentation", "segment_name"],
     "segment_refit_check": ["model_version"],

@@ -22,6 +22,12 @@ COLUMNS = [
     "behavioural_action",
     "rfm_segment",
     "rfm_action",
+    "next_best_action",
+    "next_step",
+    "is_sales_message",
+    "what_to_send",
+    "next_step_reason",
+    "contact_priority",
     "city",
     "state",
     "last_purchase_date",
@@ -140,6 +146,29 @@ def test_value_tier_keeps_the_predicted_top_customers(
     assert len(csv) == pytest.approx(0.1 * everyone["n"][0], abs=1)
     manifest = json.loads((tmp_path / "high" / "export.json").read_text())
     assert manifest["filters"] == {"--value-tier": ["high"]}
+
+
+def test_one_list_per_next_step_in_contact_priority(
+    sample_build: Build, tmp_path: Path
+) -> None:
+    truth = sample_build.query(
+        "select customer_unique_id, contact_priority "
+        "from main.customer_next_best_action "
+        "where next_best_action = 'second_purchase_nudge' order by contact_priority"
+    )
+    result = export.export_customers(
+        tmp_path / "nudge", sample_build.warehouse, actions=["second_purchase_nudge"]
+    )
+    csv = _read_csv(tmp_path / "nudge" / "customers.csv")
+    assert result.rows == len(csv) == len(truth) > 0
+    assert csv["customer_unique_id"].tolist() == truth["customer_unique_id"].tolist()
+    assert csv["contact_priority"].tolist() == list(range(1, len(csv) + 1))
+    assert set(csv["next_step"]) == {"Second-purchase nudge"}
+    assert (csv["is_sales_message"].astype(str) == "True").all()
+    with pytest.raises(export.ExportError, match="Valid values: boleto_reminder"):
+        export.export_customers(
+            tmp_path / "x", sample_build.warehouse, actions=["nudge"]
+        )
 
 
 def test_an_unknown_segment_lists_the_valid_ones_and_writes_nothing(

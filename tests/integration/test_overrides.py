@@ -5,81 +5,27 @@ say how many customers they move."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from olist_segmentation import segmentation as seg
-from olist_segmentation.build import PROJECT_DIR
 
 from helpers.builds import Build
-
-#: What a copy of the dbt project needs.
-PROJECT_PARTS = (
-    "models",
-    "macros",
-    "seeds",
-    "tests/dbt",
-    "dbt_project.yml",
-    "profiles.yml",
-    "selectors.yml",
-)
-
-
-def _copy_project(target: Path) -> Path:
-    for part in PROJECT_PARTS:
-        source = PROJECT_DIR / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        else:
-            (target / part).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target / part)
-    return target
-
-
-def _env(project: Path) -> dict[str, str]:
-    """The copy's own dbt target folder: its partial parse (absolute seed
-    paths of the copy) must not land in the session's shared target."""
-    return {
-        **os.environ,
-        "OLIST_PROJECT_DIR": str(project),
-        "DBT_TARGET_PATH": str(project / "target"),
-    }
+from helpers.projects import copy_project as _copy_project
+from helpers.projects import private_project, query, run_build
 
 
 def _build(project: Path, data: Path, warehouse: Path, *args: str) -> str:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "olist_segmentation.cli",
-            "build",
-            *args,
-            "--data-dir",
-            str(data),
-            "--warehouse",
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=_env(project),
-    )
+    result = run_build(project, data, warehouse, *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
 
 def _query(warehouse: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.close()
+    return query(warehouse, sql)
 
 
 def test_an_override_renames_everywhere_and_survives_a_refit(
@@ -132,30 +78,11 @@ def test_an_override_renames_everywhere_and_survives_a_refit(
 
 
 def _run(project: Path, data: Path, warehouse: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "olist_segmentation.cli",
-            "build",
-            "--data-dir",
-            str(data),
-            "--warehouse",
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=_env(project),
-    )
+    return run_build(project, data, warehouse)
 
 
 def _private(sample_build: Build, tmp_path: Path) -> tuple[Path, Path]:
-    project = _copy_project(tmp_path / "project")
-    warehouse = tmp_path / "w" / "olist.duckdb"
-    warehouse.parent.mkdir()
-    shutil.copyfile(sample_build.warehouse, warehouse)
-    return project, warehouse
+    return private_project(sample_build, tmp_path)
 
 
 def _rules(warehouse: Path) -> pd.DataFrame:

@@ -37,6 +37,28 @@ def test_sql_scores_equal_the_python_formula(sample_build):
     np.testing.assert_allclose(scored["purchase_probability"], expected, rtol=1e-9)
 
 
+def test_sql_revenue_equals_the_python_formula(sample_build):
+    parameters = sample_build.query("select * from prediction_model_parameters")
+    latest = parameters["prediction_model_version"].max()
+    parameters = parameters[parameters["prediction_model_version"] == latest]
+    assert (parameters["method"] == predictions.FITTED_METHOD).all()
+    scored = sample_build.query(
+        """
+        select f.*, p.expected_revenue, p.expected_purchases, p.expected_order_value
+        from customer_predictions as p
+        inner join intermediate.int_customer_features as f using (customer_unique_id)
+        order by customer_unique_id
+        """
+    )
+    expected = predictions.revenue_scores(parameters, scored)
+    np.testing.assert_allclose(scored["expected_revenue"], expected, rtol=1e-9)
+    np.testing.assert_allclose(
+        scored["expected_order_value"],
+        scored["expected_revenue"] / scored["expected_purchases"],
+        rtol=1e-9,
+    )
+
+
 def test_value_tiers_follow_expected_revenue(sample_build):
     tiers = sample_build.query(
         """
@@ -64,6 +86,15 @@ def test_backtest_arithmetic_matches_sklearn(sample_build):
         assert row.buyers == y.sum()
         assert abs(row.base_rate - y.mean()) < 1e-12
         assert abs(row.auc - roc_auc_score(y, s["purchase_score"])) < 1e-9
+        top = s.sort_values("revenue_score", ascending=False, kind="stable")
+        top = top.head(len(s) // 10)
+        # ties at the cut are ordered by a hash in SQL: compare when untied
+        if (
+            top["revenue_score"].iloc[-1]
+            > s["revenue_score"].nlargest(len(s) // 10 + 1).iloc[-1]
+        ):
+            ratio = top["is_buyer"].mean() / y.mean()
+            assert abs(row.high_tier_rate_ratio - ratio) < 1e-9
     deciles = sample_build.query(
         "select cut_date, method, sum(customers) as n, sum(observed_buyers) as b "
         "from prediction_backtest_deciles group by 1, 2"

@@ -600,14 +600,28 @@ def _assert_contact_section_matches(warehouse: Path, dom: Elements) -> None:
     }
     expected = {(s, t): int(n) for s, t, n in cells.itertuples(index=False)}
     assert {k: v for k, v in shown.items() if v} == expected
+    # the contact list: the most valuable customers who may get a sales
+    # message (customer_next_best_action), in value order
     top = _query(
         warehouse,
-        "select customer_unique_id, value_rank from main.customer_predictions "
-        "order by expected_revenue desc, customer_unique_id limit 20",
+        "select p.customer_unique_id, p.value_rank "
+        "from main.customer_predictions p "
+        "join main.customer_next_best_action a using (customer_unique_id) "
+        "where a.is_sales_message "
+        "order by p.expected_revenue desc, p.customer_unique_id limit 20",
     )
     listed = dom.with_class("top-customer")
     assert [r["data-customer"] for r in listed] == list(top["customer_unique_id"])
-    assert [int(r["data-rank"]) for r in listed] == list(range(1, 21))
+    assert [int(r["data-rank"]) for r in listed] == list(top["value_rank"])
+    actions = _query(
+        warehouse,
+        "select next_best_action, count(*) as n "
+        "from main.customer_next_best_action group by all",
+    )
+    shown_actions = {
+        r["data-action"]: int(r["data-customers"]) for r in dom.with_class("action-row")
+    }
+    assert shown_actions == dict(actions.itertuples(index=False))
     verdicts = _query(
         warehouse,
         "select cast(cast(cut_date as date) as varchar) as c, "

@@ -146,3 +146,97 @@ def test_lift_backtest_uses_the_90_days_before_the_as_of_date(
     # recent, frequent, high-value customers buy again more than lost ones
     assert rfm.loc["Champions", "purchase_rate_lift"] > 1
     assert rfm.loc["Lost", "purchase_rate_lift"] < 1
+
+
+def test_contact_list_tiers_and_cards_never_contradict(
+    real_build: Build, tmp_path: Path
+) -> None:
+    """The report's contact list, the value tiers and the segment cards agree
+    with the next step of every customer (issue 22's contradictions)."""
+    import re  # noqa: PLC0415
+
+    from olist_segmentation.report_render import build_report  # noqa: PLC0415
+
+    page = build_report(real_build.warehouse, tmp_path / "segments.html").read_text()
+    actions = real_build.query(
+        "select a.*, p.value_tier as predicted_tier, p.value_rank as predicted_rank, "
+        "f.avg_review_score from main.customer_next_best_action a "
+        "join main.customer_predictions p using (customer_unique_id) "
+        "join intermediate.int_customer_features f using (customer_unique_id)"
+    ).set_index("customer_unique_id")
+    # 1. nobody with an open service problem gets a sales message
+    unhappy = actions[actions["avg_review_score"] <= 2]
+    assert len(unhappy) > 10_000
+    assert not unhappy["is_sales_message"].any()
+    # 2. the contact list: sales messages only, in value order, tiers as served
+    listed = re.findall(
+        r'class="top-customer" data-rank="(\d+)" data-customer="([0-9a-f]+)"', page
+    )
+    assert len(listed) == 20
+    shown = actions.loc[[customer for _, customer in listed]]
+    assert shown["is_sales_message"].all()
+    assert [int(rank) for rank, _ in listed] == list(shown["predicted_rank"])
+    assert list(shown["predicted_rank"]) == sorted(shown["predicted_rank"])
+    sales = actions[actions["is_sales_message"]].sort_values("value_rank")
+    assert list(shown.index) == list(sales.index[:20])
+    assert (shown["value_tier"] == shown["predicted_tier"]).all()
+    # 3. every card's next steps add up to its customers, and the card that
+    # says "no sales message" has none
+    profiles = real_build.query(
+        "select segment_id, segment_name, customers, recommended_action "
+        "from main.segment_profiles"
+    )
+    for profile in profiles.to_dict("records"):
+        card = page.split(f'data-segment-id="{profile["segment_id"]}"', 1)[1]
+        card = card.split("</article>", 1)[0]
+        counts = [int(n) for n in re.findall(r'data-customers="(\d+)"', card)]
+        assert sum(counts) == profile["customers"], profile["segment_name"]
+        mine = actions[actions["segment_id"] == profile["segment_id"]]
+        if "no sales message" in profile["recommended_action"]:
+            assert not mine["is_sales_message"].any(), profile["segment_name"]
+    # 4. the high tier means likely to buy: its mean chance is >= 2x everyone's
+    tiers = actions.groupby("predicted_tier")["purchase_probability"].mean()
+    assert tiers["high"] >= 2 * actions["purchase_probability"].mean()
+
+
+def test_the_value_ranking_meets_its_targets_out_of_time(real_build: Build) -> None:
+    backtest = real_build.query(
+        "select * from main.prediction_backtest where is_production_method"
+    )
+    assert len(backtest) == 2  # the two cut dates
+    for row in backtest.to_dict("records"):
+        assert row["top_decile_lift"] >= 2.2, row
+        assert row["top_decile_revenue_share"] >= 0.24, row
+        assert row["auc"] >= 0.60, row
+        assert row["high_tier_rate_ratio"] >= 2.0, row
+        assert row["meets_targets"], row
+
+
+def test_a_short_history_still_publishes_marts_and_segments(tmp_path: Path) -> None:
+    """As of 2017-03-06 the purchase model's window has no buyer: the build
+    publishes everything else and ranks by orders, then recency."""
+    from helpers.builds import olist_seg_build  # noqa: PLC0415
+
+    warehouse = tmp_path / "early.duckdb"
+    result = olist_seg_build(
+        Path(REAL_DATA or "."), warehouse, "--as-of-date", "2017-03-06"
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-5000:]
+    assert "Purchase score: model version 1: no purchase model" in output
+    build = Build(Path(REAL_DATA or "."), warehouse, output)
+    counts = build.query(
+        "select (select count(*) from main.customer_rfm) as rfm, "
+        "(select count(*) from main.customer_segments) as segments, "
+        "(select count(*) from main.customer_next_best_action) as actions, "
+        "(select count(*) from main.customer_predictions "
+        " where score_note is not null and purchase_probability is null) as fallback"
+    ).iloc[0]
+    assert counts["rfm"] == counts["segments"] == counts["actions"]
+    assert counts["fallback"] == counts["rfm"] > 2_000
+    ranked = build.query(
+        "select value_rank, frequency, recency_days from main.customer_predictions "
+        "join main.customer_rfm using (customer_unique_id) order by value_rank"
+    )
+    key = list(zip(-ranked["frequency"], ranked["recency_days"], strict=True))
+    assert key == sorted(key)

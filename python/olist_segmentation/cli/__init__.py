@@ -8,7 +8,8 @@ option); 3 from ``drift --fail-if-due`` when a refit is due.
 ``olist-seg build`` runs ``dbt build`` on a folder of the nine Kaggle CSVs
 into a DuckDB file and prints a summary of the marts; ``load`` and ``build
 --target`` do the same on PostgreSQL or Spark; ``report`` and ``export``
-write what marketers read; ``drift`` says whether a refit is due;
+write what marketers read; ``results`` measures a campaign sent to an
+exported list against its control group; ``drift`` says whether a refit is due;
 ``stability`` measures how long a segmentation stays valid; ``segment``
 reruns the model selection in this process; ``generate`` writes the
 synthetic sample.
@@ -26,7 +27,11 @@ from typing import Any
 
 import click
 
-from olist_segmentation.cli import output_commands, warehouse_commands
+from olist_segmentation.cli import (
+    campaign_commands,
+    output_commands,
+    warehouse_commands,
+)
 from olist_segmentation.cli.common import EXIT_REFIT_DUE, EXIT_USER_ERROR
 from olist_segmentation.errors import OlistError
 from olist_segmentation.log import setup
@@ -63,6 +68,7 @@ for _command in (
     output_commands.export_command,
     output_commands.segment_command,
     output_commands.generate_command,
+    campaign_commands.results_command,
 ):
     cli.add_command(_command)
 

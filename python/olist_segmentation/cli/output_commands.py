@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from olist_segmentation import build, export, generate, report
+from olist_segmentation import build, campaign, export, generate, report
 from olist_segmentation.cli.common import LOG, PATH, WAREHOUSE
 from olist_segmentation.model_tables import ALGORITHMS
 from olist_segmentation.warehouse import read_segment_inputs
@@ -69,6 +69,14 @@ def report_command(warehouse: Path | None, out: Path, screenshot: Path | None) -
     help="Predicted value tier: high (top 10% by expected revenue), medium, low.",
 )
 @click.option(
+    "--action",
+    "actions",
+    multiple=True,
+    metavar="CODE",
+    help="Next best action, e.g. second_purchase_nudge, win_back, loyalty, "
+    "boleto_reminder (repeat for several); one campaign per action.",
+)
+@click.option(
     "--out",
     type=PATH,
     help="Folder to write [default: reports/exports/<filters>, which the report "
@@ -80,14 +88,33 @@ def report_command(warehouse: Path | None, out: Path, screenshot: Path | None) -
     help="Write the list even when the filters match nobody (default: refuse "
     "with the count of each filter, exit non-zero and write nothing).",
 )
+@click.option(
+    "--control-share",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=campaign.DEFAULT_CONTROL_SHARE,
+    show_default=True,
+    help="Share of the list held out at random as a control group (control.csv: "
+    "do not contact them); `olist-seg results` compares it with the contacted "
+    "customers. 0: no control group.",
+)
+@click.option(
+    "--control-seed",
+    type=int,
+    default=campaign.DEFAULT_CONTROL_SEED,
+    show_default=True,
+    help="Seed of the control group's draw (same list and seed, same groups).",
+)
 def export_command(
     warehouse: Path | None,
     segments: tuple[str, ...],
     rfm_segments: tuple[str, ...],
     states: tuple[str, ...],
     value_tiers: tuple[str, ...],
+    actions: tuple[str, ...],
     out: Path | None,
     allow_empty: bool,
+    control_share: float,
+    control_seed: int,
 ) -> int:
     """Write a customer list for a campaign (CSV and Parquet).
 
@@ -99,12 +126,18 @@ def export_command(
         "rfm_segments": list(rfm_segments),
         "states": list(states),
         "value_tiers": list(value_tiers),
+        "actions": list(actions),
     }
     folder = out or export.default_folder(
         Path("reports") / report.EXPORTS_FOLDER, filters
     )
     result = export.export_customers(
-        folder, warehouse, allow_empty=allow_empty, **filters
+        folder,
+        warehouse,
+        allow_empty=allow_empty,
+        control_share=control_share,
+        control_seed=control_seed,
+        **filters,
     )
     click.echo(
         f"Wrote {result.rows:,} customers to {result.folder}: "
@@ -115,7 +148,23 @@ def export_command(
             else ""
         )
     )
+    click.echo(campaign_line(result))
     return 0
+
+
+def campaign_line(result: export.ExportResult) -> str:
+    """Say how many customers were held out, and what to do with them."""
+    if result.control_share <= 0:
+        return (
+            "No control group (--control-share 0): every listed customer is to be "
+            "contacted, and `olist-seg results` cannot measure this campaign."
+        )
+    return (
+        f"Held out {result.control_rows:,} customers as a control group "
+        f"({100 * result.control_share:g}% drawn at random) in "
+        f"{campaign.CONTROL_FILE}: do not contact them. Later, measure the "
+        f"campaign with `olist-seg results {result.folder} --data-dir LATER_DATA`."
+    )
 
 
 @click.command("segment")
@@ -212,11 +261,90 @@ def segment_command(
     show_default=True,
     help="Last purchase day.",
 )
-def generate_command(orders: int, seed: int, out: Path, start: str, end: str) -> int:
-    """Write a deterministic synthetic sample of the nine Olist CSVs."""
+@click.option(
+    "--plant-effect",
+    "plant_list",
+    type=PATH,
+    metavar="EXPORT_FOLDER",
+    help="Instead of a new sample: copy --from DATA_DIR to --out, giving each "
+    "contacted customer of this exported list (never the control group) an "
+    "extra order with probability --uplift in the --horizon-days after its "
+    "as-of date (to test `olist-seg results`).",
+)
+@click.option(
+    "--from",
+    "from_dir",
+    type=PATH,
+    metavar="DATA_DIR",
+    help="With --plant-effect: the data folder to copy.",
+)
+@click.option(
+    "--uplift",
+    type=float,
+    metavar="SHARE",
+    help="With --plant-effect: e.g. 0.10 for +10 percentage points of conversion.",
+)
+@click.option(
+    "--horizon-days",
+    type=click.IntRange(min=1),
+    default=campaign.DEFAULT_HORIZON_DAYS,
+    show_default=True,
+    help="With --plant-effect: the window of the extra orders.",
+)
+@click.pass_context
+def generate_command(
+    ctx: click.Context,
+    orders: int,
+    seed: int,
+    out: Path,
+    start: str,
+    end: str,
+    plant_list: Path | None,
+    from_dir: Path | None,
+    uplift: float | None,
+    horizon_days: int,
+) -> int:
+    """Write a deterministic synthetic sample of the nine Olist CSVs.
+
+    With --plant-effect, write a copy of a data folder with a known campaign
+    effect planted for an exported list instead.
+    """
+    if plant_list is not None:
+        return _plant(ctx, plant_list, from_dir, uplift, seed, out, horizon_days)
     try:
         generate.validate_arguments(orders, seed, start, end)
     except ValueError as error:
         raise click.BadParameter(str(error)) from error
     generate.generate(out, orders, seed, start, end)
+    return 0
+
+
+def _plant(
+    ctx: click.Context,
+    plant_list: Path,
+    from_dir: Path | None,
+    uplift: float | None,
+    seed: int,
+    out: Path,
+    horizon_days: int,
+) -> int:
+    """Run ``generate --plant-effect``: check the options, plant, say what."""
+    from olist_segmentation.generator.campaign_effect import (  # noqa: PLC0415
+        plant_campaign_effect,
+    )
+
+    if from_dir is None or uplift is None:
+        raise click.UsageError("--plant-effect needs --from DATA_DIR and --uplift.")
+    if ctx.get_parameter_source("out") is click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--plant-effect needs --out: a new folder to write.")
+    effect = plant_campaign_effect(
+        from_dir, plant_list, out, uplift, seed, horizon_days
+    )
+    click.echo(
+        f"Planted {effect.planted_orders:,} extra orders for the "
+        f"{effect.contacted:,} contacted customers of {plant_list} "
+        f"(uplift {uplift:g}; {effect.new_buyers:,} new buyers = "
+        f"{100 * effect.conversion_points:.2f} points of conversion, "
+        f"R$ {effect.revenue_per_contacted:,.2f} per contacted customer) in {out}"
+    )
     return 0

@@ -15,7 +15,12 @@ from olist_segmentation.predictions.clv import (
     fit_gamma_gamma,
     order_values,
 )
-from olist_segmentation.predictions.regression import fit_logistic, logistic_scores
+from olist_segmentation.predictions.regression import (
+    fit_logistic,
+    fit_revenue,
+    logistic_scores,
+    revenue_scores,
+)
 
 #: Columns of ``prediction_backtest_scores``.
 SCORE_COLUMNS = [
@@ -117,14 +122,17 @@ def backtest_scores(
         order_value = gg.expected_order_value(frequency, mean_value)
         scores: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-        parameters = fit_logistic(train, y_train, names)
-        tr_freq, tr_mean = order_values(train)
-        buyers = train[train["is_buyer"] == 1]
-        per_buyer = float(buyers["future_orders"].mean()) if len(buyers) else 1.0
-        probability = logistic_scores(parameters, cut)
+        # the production method: both regressions, as prediction_model_parameters
+        parameters = pd.concat(
+            [
+                fit_logistic(train, y_train, names),
+                fit_revenue(train, rev_train, names),
+            ],
+            ignore_index=True,
+        )
         scores["logistic_regression"] = (
-            probability,
-            probability * per_buyer * order_value,
+            logistic_scores(parameters, cut),
+            revenue_scores(parameters, cut),
         )
         progress(f"{cut_date}: logistic regression on {len(train):,} customers")
 
