@@ -174,6 +174,12 @@ def bench_builds(
         _log(f"{label}: make run ...")
         fresh = scratch / "make_run"
         venv = Path(sys.executable).parent.parent
+        # a top-level make, as a user's: nothing of `make benchmark`'s own make
+        make_env = {
+            name: value
+            for name, value in _environment(data_dir, fresh).items()
+            if name not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}
+        }
         command = [
             "make",
             "--no-print-directory",
@@ -183,13 +189,7 @@ def bench_builds(
             f"VENV={venv}",
             f"REPORT_DIR={fresh / 'reports'}",
         ]
-        runs.append(
-            _run(
-                label,
-                MAKE_RUN,
-                measure(command, _environment(data_dir, fresh), PROJECT_DIR),
-            )
-        )
+        runs.append(_run(label, MAKE_RUN, measure(command, make_env, PROJECT_DIR)))
     shutil.rmtree(folder, ignore_errors=True)
     shutil.rmtree(scratch / "make_run", ignore_errors=True)
     return runs

@@ -205,4 +205,3 @@ def build_phases(
         top[5],
     ]
     return [row for row in rows if row is not None]
-
