@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import sys
@@ -110,7 +109,7 @@ def _run(label: str, step: str, m: Measurement) -> Run:
     return Run(
         data=label,
         step=step,
-        seconds=math.nan if failed else m.seconds,
+        seconds=m.seconds,
         peak_bytes=m.peak_bytes,
         finished=m.finished,
         cpu_seconds=m.cpu_seconds,

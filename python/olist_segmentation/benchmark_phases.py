@@ -191,7 +191,7 @@ def build_phases(
         Phase("Python start, imports", 0.0, command, 1),
         Phase("lock and working copy", command, copy, 1),
         Phase("dbt start-up", copy, dbt_up, 1),
-        Phase("dbt parse, cache, hooks' compile", dbt_up, at[1], 1),
+        Phase("dbt parse, manifest, cache", dbt_up, at[1], 1),
         top[1],
         _detail("on-run-start hooks", hooks_start, started),
         top[2],

@@ -317,7 +317,7 @@ def runs() -> list[report.Run]:
         run(one, report.REUSE, 20.0, 1.0),
         run(one, report.PANDAS, 25.0, 1.5),
         run(ten, report.GENERATE, 90.0, 7.0),
-        run(ten, report.FIRST, math.nan, 0.0, failed=True),
+        run(ten, report.FIRST, 700.0, 3.9, failed=True),
         run(ten, report.PANDAS, 400.0, 12.0, finished=False),
         run(ten, report.FLOOR, 18.0, 4.9),
     ]
@@ -339,9 +339,14 @@ def test_targets_give_measured_values_and_verdicts() -> None:
         "10M orders: first build completes with the default memory_limit (4 GB)"
     ] == ("failed", "no")
     assert (
-        met["generator writes 10M orders in <= 3 minutes with <= 8 GB peak"][1] == "yes"
+        met["generator writes 10M orders in <= 3 minutes with <= 8 GiB peak"][1]
+        == "yes"
     )
     assert not [t for t in met if "10 minutes" in t]  # a failed build has no time
+    assert met["10M orders: reuse build completes"] == (
+        "not run (no first build)",
+        "no",
+    )
 
 
 def test_the_page_has_a_table_per_data_set_phases_targets_and_machine() -> None:
@@ -357,7 +362,7 @@ def test_the_page_has_a_table_per_data_set_phases_targets_and_machine() -> None:
     ):
         assert f"\n{heading}\n" in page, heading
     assert "| reuse build | 6.0 | 9.0 | 0.50 | 1.50x | 1.25x | 6.00x |" in page
-    assert "| first build | failed |" in page
+    assert "| first build | failed after 700.0 |" in page
     assert "| pandas yardstick | 400.0 (stopped) |" in page
     assert "the built `customer_rfm` has the same" in page
     phase_part = page.split("## Phases")[1].split("## Targets")[0]
