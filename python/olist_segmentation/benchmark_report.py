@@ -187,7 +187,8 @@ def targets(runs: list[Run], machine: dict[str, str]) -> list[dict[str, str]]:
     for step in (FIRST, REUSE):
         run = find(runs, ten, step)
         if run is None:
-            if step == REUSE and not _ok(find(runs, ten, FIRST)):
+            first = find(runs, ten, FIRST)
+            if step == REUSE and first is not None and first.failed:
                 add(f"10M orders: {step} completes", "not run (no first build)", False)
             continue
         add(

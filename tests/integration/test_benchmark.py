@@ -97,3 +97,4 @@ def test_the_page_is_written_from_the_run(result: tuple[Path, dict]) -> None:
     assert "### generated 3,000 orders" in text
     assert "## Phases of one first and one reuse build" in text
     assert "the built `customer_rfm` has the same" in text
+    assert "## Targets" not in text  # the targets are about other data sets

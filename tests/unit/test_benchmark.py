@@ -349,6 +349,14 @@ def test_targets_give_measured_values_and_verdicts() -> None:
     )
 
 
+def test_no_target_is_judged_without_its_data_set() -> None:
+    real_only = [r for r in runs() if r.data == "real Olist data"]
+    assert all(
+        row["target"].startswith("real data")
+        for row in report.targets(real_only, MACHINE)
+    )
+
+
 def test_the_page_has_a_table_per_data_set_phases_targets_and_machine() -> None:
     page = report.render(runs(), MACHINE)
     for heading in (
