@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         nargs="*",
         default=[1_000_000],
         help="sizes of the generated samples (default: 1000000; none: "
-        "--orders with no value; 10M takes about 40 minutes)",
+        "--orders with no value; 10M takes about an hour with every step)",
     )
     parser.add_argument(
         "--seed", type=int, default=1, help="generator seed (default: 1)"
