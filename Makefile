@@ -165,8 +165,11 @@ format: install  ## fix what ruff and sqlfluff can fix
 	$(BIN)/ruff check --fix python tests analyses scripts
 	OLIST_DUCKDB_PATH=:memory: $(BIN)/sqlfluff fix models tests/dbt
 
-benchmark: install  ## time the build on the sample and on $$OLIST_BENCHMARK_DATA_DIR
-	$(BIN)/python -m olist_segmentation.benchmark
+# Options of `make benchmark`, e.g. "--orders 20000 --skip-real --results /tmp/b.md".
+BENCHMARK_ARGS ?=
+
+benchmark: install  ## time olist-seg build and make run (1M orders, env OLIST_REAL_DATA_DIR): docs/benchmarks.md
+	$(BIN)/python -m olist_segmentation.benchmark $(BENCHMARK_ARGS)
 
 clean:  ## remove the warehouse, the sample and dbt's build files
 	rm -rf target logs $(SAMPLE_DIR) warehouse/*.duckdb warehouse/*.wal

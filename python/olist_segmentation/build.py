@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from olist_segmentation import publish
+from olist_segmentation.build_timings import BuildClock
 from olist_segmentation.errors import WarehouseError
 from olist_segmentation.log import get_logger, use_colour
 
@@ -151,6 +152,7 @@ def run_dbt(
     warehouse: Path | None = None,
     dbt_vars: dict[str, object] | None = None,
     capture: bool = False,
+    clock: BuildClock | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run one dbt command (e.g. ``["build"]``) on the project.
 
@@ -160,6 +162,8 @@ def run_dbt(
         warehouse: DuckDB file to write (see :func:`dbt_environment`).
         dbt_vars: Project vars, passed as ``--vars``.
         capture: Capture stdout and stderr instead of streaming them.
+        clock: Marks the working copy, dbt's start and end and the
+            publication in it (:mod:`olist_segmentation.build_timings`).
 
     Returns:
         The finished process; its ``returncode`` is dbt's.
@@ -175,7 +179,9 @@ def run_dbt(
     require_project()
     env = dbt_environment(data_dir, warehouse)
     served = Path(env["OLIST_DUCKDB_PATH"])
+    clock = clock or BuildClock()
     with publish.staged_build(served, "dbt " + " ".join(args)) as (paths, note, lock):
+        clock.mark("work_copy_ready")
         if note:
             LOG.info(note)
         # dbt runs in the working copy's folder and gets the file by its
@@ -184,6 +190,7 @@ def run_dbt(
         # warehouse to the next (a changed path makes it re-parse the whole
         # project, seconds per build). --project-dir places everything else.
         env["OLIST_DUCKDB_PATH"] = paths.work_file.name
+        clock.mark("dbt_start")
         result = subprocess.run(
             dbt_command(args, dbt_vars),
             cwd=paths.work_file.parent,
@@ -194,9 +201,11 @@ def run_dbt(
             pass_fds=(lock,),
             preexec_fn=publish.die_with_parent,  # noqa: PLW1509
         )
+        clock.mark("dbt_end")
         if result.returncode == 0 and args[:1] and args[0] in publish.WRITING_COMMANDS:
             started = time.perf_counter()
-            tables = publish.publish(paths)
+            tables = publish.publish(paths, clock)
+            clock.mark("publish_end")
             LOG.info(
                 "Published %s and %s Parquet tables in %s (%.2f s).",
                 served,

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from olist_segmentation.build_timings import BuildClock
 from olist_segmentation.errors import WarehouseError
 
 #: The storage format of a new warehouse: readable by DuckDB 1.0 and later.
@@ -350,8 +351,11 @@ def _export_parquet(paths: WorkPaths) -> tuple[Path, int]:
     return folder, len(written)
 
 
-def publish(paths: WorkPaths) -> int:
+def publish(paths: WorkPaths, clock: BuildClock | None = None) -> int:
     """Replace the served file (and its Parquet folder) by the working copy.
+
+    ``clock`` gets the mark ``parquet_end`` once the Parquet files are
+    written (:mod:`olist_segmentation.build_timings`).
 
     Returns:
         The number of tables written as Parquet.
@@ -362,6 +366,8 @@ def publish(paths: WorkPaths) -> int:
     """
     try:
         folder, tables = _export_parquet(paths)
+        if clock is not None:
+            clock.mark("parquet_end")
         wal = paths.work_file.with_name(paths.work_file.name + ".wal")
         if wal.exists():
             raise WarehouseError(f"{wal} remains after the build: not published.")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from olist_segmentation import build, generate
+from olist_segmentation.build_timings import BuildClock
 from olist_segmentation.log import get_logger
 
 #: Exit status of ``olist-seg drift --fail-if-due`` when a refit is due.
@@ -44,15 +45,19 @@ def run_build(
     warehouse: Path | None,
     dbt_args: list[str],
     dbt_vars: dict[str, object],
+    clock: BuildClock | None = None,
 ) -> tuple[int, Path]:
-    """Run one dbt command; return its exit code and the warehouse path."""
+    """Run one dbt command; return its exit code and the warehouse path.
+
+    ``clock`` (optional) gets the marks of :func:`build.run_dbt`.
+    """
     env = build.dbt_environment(data_dir, warehouse)
     data = Path(env["OLIST_DATA_DIR"])
     served = Path(env["OLIST_DUCKDB_PATH"])
     generate_default_sample(data)
     LOG.info("dbt %s on %s into %s", " ".join(dbt_args), data, served)
     started = time.perf_counter()
-    result = build.run_dbt(dbt_args, data, served, dbt_vars or None)
+    result = build.run_dbt(dbt_args, data, served, dbt_vars or None, clock=clock)
     seconds = time.perf_counter() - started
     if result.returncode != 0:
         kept = (

@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from olist_segmentation import build, engines, report
+from olist_segmentation.build_timings import BuildClock, dbt_target_dir
 from olist_segmentation.cli.common import (
     DATA_DIR,
     EXIT_REFIT_DUE,
+    EXIT_USER_ERROR,
     PATH,
     WAREHOUSE,
     generate_default_sample,
@@ -55,7 +57,13 @@ def build_command(
     refit: bool,
     target: str,
 ) -> int:
-    """Run `dbt build` and print a summary of the marts."""
+    """Run `dbt build` and print a summary of the marts.
+
+    Writes the build's timings beside dbt's run_results.json
+    (olist_build_timings.json in dbt's target folder).
+    """
+    clock = BuildClock()
+    clock.mark("command_start")
     dbt_vars: dict[str, object] = {}
     if as_of_date:
         dbt_vars["as_of_date"] = as_of_date
@@ -68,9 +76,14 @@ def build_command(
             f"Build on {target} finished in {time.perf_counter() - started:.1f} s."
         )
         return 0
-    code, served = run_build(data_dir, warehouse, ["build"], dbt_vars)
-    if code == 0:
-        click.echo(warehouse_summary(served).render())
+    code = EXIT_USER_ERROR
+    try:
+        code, served = run_build(data_dir, warehouse, ["build"], dbt_vars, clock)
+        if code == 0:
+            click.echo(warehouse_summary(served).render())
+            clock.mark("summary_end")
+    finally:
+        clock.write(dbt_target_dir(build.find_project_dir()), code)
     return code
 
 
