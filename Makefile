@@ -21,7 +21,7 @@ REPORT_DIR ?= reports
 .DEFAULT_GOAL := help
 .PHONY: help install data run build summary report screenshot chromium test lint \
 	format benchmark clean stability drift refit test-postgres test-spark java \
-	test-fast test-real test-timings lint-python lint-sql lint-dbt
+	test-fast test-real test-benchmark test-timings lint-python lint-sql lint-dbt
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -134,6 +134,9 @@ test-spark: install java $(BIN)/.spark-installed  ## build the sample on a local
 
 test-timings: install chromium  ## time lint and the tests, per module: writes docs/test_suite.md
 	$(BIN)/python scripts/test_timings.py --workers $(PYTEST_WORKERS)
+
+test-benchmark: install  ## tests/benchmark: `make benchmark` end to end on a tiny sample (about a minute)
+	$(BIN)/pytest -m benchmark --durations=$(PYTEST_DURATIONS) tests/benchmark
 
 test-real: install  ## tests/real_data on env OLIST_REAL_DATA_DIR (reads env OLIST_REAL_WAREHOUSE when set)
 	@test -n "$${OLIST_REAL_DATA_DIR:-}" || { echo "Set OLIST_REAL_DATA_DIR to a folder of the nine Kaggle CSVs." >&2; exit 2; }

@@ -47,6 +47,7 @@ KINDS = {
     "postgres": "postgres",
     "spark": "spark",
     "real_data": "real_data",
+    "benchmark": "benchmark",
 }
 TESTS = Path(__file__).resolve().parent
 #: Shared builds made first, before any test, dealt round-robin to the
