@@ -13,6 +13,17 @@
     All problems of one step are reported together. Runs on `dbt build` and
     `dbt run` (it is the project's on-run-start hook); set the var
     `olist_validate_sources: false` to skip it.
+
+    A file that passed steps 2-4 is not read again while it is unchanged:
+    same path, size and modification time, and the same check rules (this
+    macro's and check_olist_content's text, the sources' declared columns
+    and the vars the checks read). The proof is the table
+    `intermediate.olist_input_checks` (one row per file: its fingerprint,
+    when it passed, whether this build checked or skipped it); a build that
+    fails leaves no proof behind on `olist-seg build` (the working copy is
+    dropped). The cross-file content checks (step 5) run whenever any file
+    changed. `olist_validate_sources: always` rechecks every file.
+    DECISIONLOG.md "Input checks skip unchanged files".
 -#}
 {% macro validate_olist_sources(force=false, data_dir=none) %}
     {#- force: check outside `dbt build`/`dbt run` too (`olist-seg load`
@@ -72,6 +83,26 @@
             ~ "not found in data folder '" ~ data_dir ~ "': "
             ~ (missing | join(', ')) ~ ". Fix: " ~ fix_dir[0] | upper ~ fix_dir[1:]
         ) }}
+    {%- endif -%}
+
+    {#- Which files passed these checks before and are unchanged since. -#}
+    {%- set all_tables = tables -%}
+    {#- A forced check (check_olist_inputs, olist-seg load) reads every
+        file and keeps no proof: it does not touch the warehouse. -#}
+    {%- set proof = olist_input_fingerprints(tables) if not force
+        else {'rows': [], 'unchanged': [], 'checked_at': ''} -%}
+    {%- set tables = [] -%}
+    {%- for t in all_tables if t['name'] not in proof['unchanged'] -%}
+        {%- do tables.append(t) -%}
+    {%- endfor -%}
+    {%- if not tables -%}
+        {%- do olist_record_input_checks(proof, []) -%}
+        {{ log("Olist input: the " ~ (all_tables | length) ~ " CSV files in '"
+            ~ data_dir ~ "' are unchanged since they passed the checks ("
+            ~ proof['checked_at'] ~ "): not read again (`olist-seg build "
+            ~ "--recheck-inputs` or var olist_validate_sources: always "
+            ~ "rechecks them).", info=true) }}
+        {{ return('select 1 as validated') }}
     {%- endif -%}
 
     {#- 2. Every header has the Kaggle column names, in order. The first
@@ -226,12 +257,25 @@
         ) }}
     {%- endif -%}
 
-    {#- 5. Keys, references, codes, amounts and dates. -#}
-    {%- set n_checks = check_olist_content(tables) -%}
+    {#- 5. Keys, references, codes, amounts and dates: across files, so
+        every file whenever one changed. -#}
+    {%- set n_checks = check_olist_content(all_tables) -%}
+    {%- if not force -%}
+        {%- do olist_record_input_checks(proof, tables | map(attribute='name') | list) -%}
+    {%- endif -%}
 
-    {{ log("Olist input: " ~ (tables | length) ~ " CSV files in '"
-        ~ data_dir ~ "' passed the file, header, value and " ~ n_checks
-        ~ " content checks.", info=true) }}
+    {%- if tables | length == all_tables | length -%}
+        {{ log("Olist input: " ~ (tables | length) ~ " CSV files in '"
+            ~ data_dir ~ "' passed the file, header, value and " ~ n_checks
+            ~ " content checks.", info=true) }}
+    {%- else -%}
+        {{ log("Olist input: " ~ (tables | length) ~ " changed CSV file(s) in '"
+            ~ data_dir ~ "' passed the file, header and value checks ("
+            ~ (all_tables | length - tables | length) ~ " unchanged since they "
+            ~ "passed on " ~ proof['checked_at'] ~ "); all "
+            ~ (all_tables | length) ~ " passed " ~ n_checks
+            ~ " content checks.", info=true) }}
+    {%- endif -%}
     {{ return('select 1 as validated') }}
 {% endmacro %}
 
@@ -243,4 +287,93 @@
         read from or written to the warehouse). -#}
     {%- do validate_project_vars() -%}
     {%- do validate_olist_sources(force=true, data_dir=data_dir) -%}
+{% endmacro %}
+
+{% macro olist_input_fingerprints(tables) %}
+    {#- Each file's fingerprint (path, size, modification time, check rules)
+        and which files passed the checks with the same fingerprint before.
+        Returns {'rows': [...], 'unchanged': [names], 'checked_at': text}.
+        Reads file metadata only (read_blob without its content column). -#}
+    {%- set rules = local_md5(
+        context['duckdb__validate_olist_sources'].macro.macro_sql
+        ~ context['check_olist_content'].macro.macro_sql
+        ~ tojson(tables | map(attribute='columns') | list)
+        ~ tojson([var('olist_earliest_plausible_date', none),
+            var('olist_max_plausible_value', none),
+            var('olist_order_statuses', none)])
+    ) -%}
+    {%- set paths = [] -%}
+    {%- for t in tables -%}
+        {%- do paths.append("'" ~ t['sql_path'] ~ "'") -%}
+    {%- endfor -%}
+    {%- set stats = run_query(
+        "select filename, size, epoch_us(last_modified) from read_blob(["
+        ~ (paths | join(', ')) ~ "])"
+    ).rows -%}
+    {%- set by_path = {} -%}
+    {%- for row in stats -%}
+        {%- do by_path.update({row[0]: row}) -%}
+    {%- endfor -%}
+    {%- set relation = olist_input_checks_relation() -%}
+    {%- set before = {} -%}
+    {%- if var('olist_validate_sources', true) | string | lower != 'always'
+        and adapter.get_relation(
+            database=relation.database, schema=relation.schema,
+            identifier=relation.identifier) is not none -%}
+        {%- for row in run_query(
+            "select file_name, fingerprint, cast(passed_at as varchar) from "
+            ~ relation
+        ).rows -%}
+            {%- do before.update({row[0]: row}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set rows = [] -%}
+    {%- set unchanged = [] -%}
+    {%- set passed = [] -%}
+    {%- for t in tables -%}
+        {%- set stat = by_path.get(t['path'], [t['path'], -1, -1]) -%}
+        {%- set fingerprint = t['path'] ~ '|' ~ stat[1] ~ '|' ~ stat[2] ~ '|' ~ rules -%}
+        {%- set old = before.get(t['name']) -%}
+        {%- if old is not none and old[1] == fingerprint -%}
+            {%- do unchanged.append(t['name']) -%}
+            {%- do passed.append(old[2]) -%}
+        {%- endif -%}
+        {%- do rows.append({
+            'name': t['name'], 'path': t['path'], 'size': stat[1],
+            'fingerprint': fingerprint,
+            'passed_at': old[2] if old is not none and old[1] == fingerprint else none,
+        }) -%}
+    {%- endfor -%}
+    {{ return({'rows': rows, 'unchanged': unchanged,
+        'checked_at': (passed | min) if passed else ''}) }}
+{% endmacro %}
+
+{% macro olist_input_checks_relation() %}
+    {#- Where the proof of the last passing input checks is kept. -#}
+    {{ return(api.Relation.create(
+        database=target.database,
+        schema=generate_schema_name('intermediate', none) | trim,
+        identifier='olist_input_checks')) }}
+{% endmacro %}
+
+{% macro olist_record_input_checks(proof, checked) %}
+    {#- Replace the proof: every file with its fingerprint, when it passed
+        (now for the files checked by this build) and what this build did. -#}
+    {%- set relation = olist_input_checks_relation() -%}
+    {%- set values = [] -%}
+    {%- for row in proof['rows'] -%}
+        {%- set was_checked = row['name'] in checked -%}
+        {%- do values.append("('" ~ row['name'] ~ "', '"
+            ~ (row['path'] | replace("'", "''")) ~ "', " ~ row['size'] ~ ", '"
+            ~ (row['fingerprint'] | replace("'", "''")) ~ "', "
+            ~ ("current_timestamp::timestamp" if was_checked
+                else "timestamp '" ~ row['passed_at'] ~ "'") ~ ", "
+            ~ ("'checked'" if was_checked else "'unchanged'") ~ ")") -%}
+    {%- endfor -%}
+    {%- do run_query("create schema if not exists " ~ relation.schema) -%}
+    {%- do run_query(
+        "create or replace table " ~ relation ~ " as select * from (values "
+        ~ (values | join(', ')) ~ ") as t(file_name, file_path, size_bytes, "
+        ~ "fingerprint, passed_at, this_build)"
+    ) -%}
 {% endmacro %}

@@ -65,10 +65,16 @@ class WarehouseSummary:
     purchase_score: str = ""
     #: Customers per next best action: (label, customers, is a sales message).
     actions: list[tuple[str, int, bool]] = field(default_factory=list)
+    #: What the build's input checks did: checked the CSV files or skipped
+    #: the unchanged ones (``intermediate.olist_input_checks``).
+    input_checks: str = ""
 
     def render(self) -> str:
         """Return the summary as a short plain-text report."""
-        lines = [f"Warehouse: {self.warehouse}", f"As of: {self.as_of_date}", ""]
+        lines = [f"Warehouse: {self.warehouse}", f"As of: {self.as_of_date}"]
+        if self.input_checks:
+            lines.append(f"Input checks: {self.input_checks}")
+        lines.append("")
         lines += [f"  {name:<22}{count:>10,} rows" for name, count in self.rows.items()]
         lines += ["", "Score bands (score: values; R and M are quintiles):"]
         for metric, bands in self.thresholds.items():
@@ -186,6 +192,7 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
         check = _current_refit_check(con)
         moves, since = _largest_moves(con)
         purchase_score, actions = _purchase_score(con)
+        input_checks = _input_checks(con)
     finally:
         con.close()
     return WarehouseSummary(
@@ -204,7 +211,32 @@ def warehouse_summary(warehouse: Path | None = None) -> WarehouseSummary:
         moves_since=since,
         purchase_score=purchase_score,
         actions=actions,
+        input_checks=input_checks,
     )
+
+
+def _input_checks(con: duckdb.DuckDBPyConnection) -> str:
+    """Say whether the last build checked the CSV files or skipped them."""
+    try:
+        rows = con.execute(
+            "select this_build, count(*), min(passed_at) "
+            "from intermediate.olist_input_checks group by this_build"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return ""
+    counts = {str(kind): (int(n), passed) for kind, n, passed in rows}
+    checked = counts.get("checked", (0, None))[0]
+    unchanged, since = counts.get("unchanged", (0, None))
+    if not unchanged:
+        return f"{checked} CSV files read and checked"
+    skipped = (
+        f"{unchanged} unchanged CSV file(s) not read again (same size, "
+        f"modification time and check rules as when they passed on "
+        f"{since:%Y-%m-%d %H:%M}); `olist-seg build --recheck-inputs` reads them"
+    )
+    if checked:
+        return f"{checked} changed CSV file(s) checked, {skipped}"
+    return skipped.replace("file(s)", "files", 1)
 
 
 def _purchase_score(

@@ -43,6 +43,12 @@ from olist_segmentation.warehouse import require_segments
     "only score customers].",
 )
 @click.option(
+    "--recheck-inputs",
+    is_flag=True,
+    help="Read and check every CSV file [default: skip files unchanged since "
+    "they passed the checks: same size, modification time and check rules].",
+)
+@click.option(
     "--target",
     type=click.Choice(("duckdb", *engines.TARGETS)),
     default="duckdb",
@@ -55,6 +61,7 @@ def build_command(
     warehouse: Path | None,
     as_of_date: str | None,
     refit: bool,
+    recheck_inputs: bool,
     target: str,
 ) -> int:
     """Run `dbt build` and print a summary of the marts.
@@ -69,6 +76,8 @@ def build_command(
         dbt_vars["as_of_date"] = as_of_date
     if refit:
         dbt_vars["segment_refit"] = True
+    if recheck_inputs:
+        dbt_vars["olist_validate_sources"] = "always"
     if target != "duckdb":
         started = time.perf_counter()
         engines.build(target, "default", dbt_vars or None)
