@@ -115,3 +115,29 @@ def read_table(
         return con.execute(sql).df()
     except duckdb.CatalogException as error:
         raise WarehouseError(f"{path} lacks a table ({error}). {hint}") from error
+
+
+def frozen_purchase_model(served: Path) -> int:
+    """Return the purchase model version a build at ``served`` reuses, or 0.
+
+    ``prediction_model_parameters`` fits a new version only when the table
+    holds none (or on ``--refit``); this reads the same condition, so a
+    build that finds a version here fits nothing and needs no training set.
+    A missing or unreadable file, table or version gives 0 (fit).
+    """
+    if not served.exists():
+        return 0
+    try:
+        con = duckdb.connect(str(served), read_only=True)
+    except duckdb.Error:
+        return 0
+    try:
+        version = con.execute(
+            "select coalesce(max(prediction_model_version), 0) "
+            "from main.prediction_model_parameters"
+        ).fetchone()
+    except duckdb.Error:
+        return 0
+    finally:
+        con.close()
+    return int(version[0]) if version else 0

@@ -24,7 +24,7 @@ from olist_segmentation.summaries import (
     stability_summary,
     warehouse_summary,
 )
-from olist_segmentation.warehouse import require_segments
+from olist_segmentation.warehouse import frozen_purchase_model, require_segments
 
 
 @click.command("build")
@@ -86,10 +86,20 @@ def build_command(
         )
         return 0
     code = EXIT_USER_ERROR
+    served = Path(build.dbt_environment(data_dir, warehouse)["OLIST_DUCKDB_PATH"])
+    frozen = 0 if refit else frozen_purchase_model(served)
+    dbt_args = ["build", "--selector", "scoring"] if frozen else ["build"]
     try:
-        code, served = run_build(data_dir, warehouse, ["build"], dbt_vars, clock)
+        code, served = run_build(data_dir, warehouse, dbt_args, dbt_vars, clock)
         if code == 0:
             click.echo(warehouse_summary(served).render())
+            if frozen:
+                click.echo(
+                    "\nNot built: the purchase model's training set "
+                    "(int_prediction_training_date, _features, _set and their "
+                    f"tests): purchase model version {frozen} is reused, and only "
+                    "a fit reads it (`olist-seg build --refit` builds it)."
+                )
             clock.mark("summary_end")
     finally:
         clock.write(dbt_target_dir(build.find_project_dir()), code)

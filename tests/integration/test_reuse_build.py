@@ -1,5 +1,9 @@
-"""Input checks skip files that passed and have not changed since, and
-say so; a file changed after it passed is read and checked again.
+"""A build that reuses the frozen models skips work that only re-proves
+unchanged inputs or feeds a fit, and says so.
+
+Input checks skip files that passed and have not changed since; a file
+changed after it passed is read and checked again. The purchase model's
+training set is not built when a fitted version is reused.
 
 The proof is ``intermediate.olist_input_checks`` (macros/
 validate_olist_sources.sql): one row per CSV file with its fingerprint
@@ -55,6 +59,10 @@ def test_unchanged_files_are_not_read_again_and_the_summary_says_so(
         "modification time and check rules as when they passed on "
     ) in output
     assert "olist-seg build --recheck-inputs" in output
+    # the purchase model is reused: its training set was not built
+    assert "Not built: the purchase model's training set" in output
+    assert "int_prediction_training_features" not in output.split("Input checks:")[0]
+    assert "OK created sql table model main.customer_segments" in output
 
 
 def test_a_file_changed_after_it_passed_is_checked_again(
