@@ -75,20 +75,6 @@ observed_orders as (
 
 ),
 
-latest_order as (
-
-    select
-        as_of_date,
-        customer_unique_id,
-        zip_code_prefix,
-        row_number() over (
-            partition by as_of_date, customer_unique_id
-            order by purchased_at desc, order_id desc
-        ) as recency_rank
-    from observed_orders
-
-),
-
 categories as (
 
     select
@@ -108,6 +94,8 @@ aggregated as (
         customer_unique_id,
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date,
+        {{ latest_value('zip_code_prefix', ['purchased_at', 'order_id']) }}
+            as zip_code_prefix,
         count(distinct order_id) as frequency,
         -- orders without a payment row carry payment_total = 0; the sum is
         -- decimal(38, 2) on every engine (Spark would give decimal(22, 2))
@@ -193,13 +181,8 @@ final as (
         ) }} as distance_to_sao_paulo_km
 
     from aggregated
-    left join latest_order
-        on
-            aggregated.as_of_date = latest_order.as_of_date
-            and aggregated.customer_unique_id = latest_order.customer_unique_id
-            and latest_order.recency_rank = 1
     left join zip_locations
-        on latest_order.zip_code_prefix = zip_locations.zip_code_prefix
+        on aggregated.zip_code_prefix = zip_locations.zip_code_prefix
     left join categories
         on
             aggregated.as_of_date = categories.as_of_date

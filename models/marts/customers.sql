@@ -43,21 +43,6 @@ observed_orders as (
 
 ),
 
-latest_order as (
-
-    select
-        customer_unique_id,
-        zip_code_prefix,
-        city,
-        state,
-        row_number() over (
-            partition by customer_unique_id
-            order by purchased_at desc, order_id desc
-        ) as recency_rank
-    from observed_orders
-
-),
-
 category_orders as (
 
     select
@@ -84,6 +69,12 @@ aggregated as (
             as canceled_order_count,
         min(purchased_at) as first_order_at,
         max(purchased_at) as last_order_at,
+
+        -- location of the latest order
+        {{ latest_value('zip_code_prefix', ['purchased_at', 'order_id']) }}
+            as zip_code_prefix,
+        {{ latest_value('city', ['purchased_at', 'order_id']) }} as city,
+        {{ latest_value('state', ['purchased_at', 'order_id']) }} as state,
 
         -- basket value (qualifying orders), decimal(38, 2) on every engine
         cast(
@@ -152,9 +143,9 @@ final as (
         aggregated.customer_unique_id,
 
         -- location (of the latest order)
-        latest_order.zip_code_prefix,
-        latest_order.city,
-        latest_order.state,
+        aggregated.zip_code_prefix,
+        aggregated.city,
+        aggregated.state,
         zip_locations.latitude,
         zip_locations.longitude,
 
@@ -228,12 +219,8 @@ final as (
 
     from aggregated
     cross join as_of
-    left join latest_order
-        on
-            aggregated.customer_unique_id = latest_order.customer_unique_id
-            and latest_order.recency_rank = 1
     left join zip_locations
-        on latest_order.zip_code_prefix = zip_locations.zip_code_prefix
+        on aggregated.zip_code_prefix = zip_locations.zip_code_prefix
     left join category_orders
         on
             aggregated.customer_unique_id = category_orders.customer_unique_id
