@@ -1,33 +1,24 @@
 """Atomic publication on PostgreSQL: build in staging schemas, swap them in.
 
-The *served* schemas (``main``, ``staging``, ``intermediate``,
-``reference``: what dashboards read) are never written by a build. A build
+No build writes the *served* schemas (``main``, ``staging``,
+``intermediate``, ``reference``). A build takes the build lock (a
+session-level advisory lock, released by the server when the build's
+connection ends, kill -9 included); drops what a killed build left
+(``<schema>__build``, ``<schema>__previous``); creates ``<schema>__build``
+per served schema and copies in what it reads but does not rebuild (the
+incremental models: frozen model versions, segment history; the parents of
+selected models it does not build); runs dbt and the Python models there
+(var ``olist_schema_suffix``, see ``macros/generate_schema_name.sql``).
 
-1. takes the build lock (a session-level advisory lock: released by the
-   server when the build's connection ends, even after ``kill -9``), so
-   two builds never share the staging schemas;
-2. drops the staging schemas a killed build left (``<schema>__build``) and
-   an old set a killed build did not get to drop (``<schema>__previous``);
-3. creates ``<schema>__build`` per served schema and copies into it what
-   the build reads but does not rebuild: the append-only tables (frozen
-   segment and purchase models, ``customer_segment_history``) and the
-   tables and views the selected models read but do not build (e.g. the
-   default build's tables for `make drift`'s models);
-4. runs dbt and the Python models with the var ``olist_schema_suffix`` =
-   ``__build`` (``macros/generate_schema_name.sql`` appends it), then every
-   test;
-5. only when every model and test passed: in ONE transaction, locks the
-   served relations (``ACCESS EXCLUSIVE ... NOWAIT``, retried, so it never
-   deadlocks with a reader), moves the served tables this build did not
-   touch into the staging set, recreates the served views it did not
-   build there, renames each served schema to ``<schema>__previous`` and
-   each staging schema to the served name, and commits; then drops the
-   previous set.
-
-PostgreSQL's DDL is transactional: a reader sees the old set or the new
-one, never a mix; a kill before the commit leaves the old set served. A
-view binds to the tables it reads by OID, so the views dbt built in the
-staging set keep reading the (renamed) tables of their own set.
+Only when every model and test passed, ONE transaction locks the served
+relations (``ACCESS EXCLUSIVE ... NOWAIT``, retried: it never deadlocks
+with a reader), moves the served tables the build did not touch into the
+new set, recreates there the served views it did not build, renames each
+served schema to ``<schema>__previous`` and each staging schema to the
+served name, and commits; the previous set is dropped afterwards. Readers
+see the old set or the new one, never a mix. A view binds to its tables by
+OID, so views dbt built in the staging set keep reading their own set.
+See DECISIONLOG.md, "PostgreSQL: build in staging schemas".
 """
 
 from __future__ import annotations
@@ -39,6 +30,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from olist_segmentation.phased_build import EngineError
+from olist_segmentation.postgres_catalog import (
+    copy_comment,
+    copy_schema_grants,
+    quote,
+    view_dependencies,
+)
 
 #: Suffix of the schemas a build writes (``main__build``, ...).
 STAGING_SUFFIX = "__build"
@@ -67,11 +64,6 @@ _TABLE_KINDS = {
     "m": "materialized view",
 }
 _VIEW_KIND = "v"
-
-
-def quote(identifier: str) -> str:
-    """Return ``identifier`` as a quoted SQL identifier."""
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def staging_schema(served: str) -> str:
@@ -226,7 +218,7 @@ class Publication:
             for served in build_set.served:
                 cursor.execute(f"create schema {quote(staging_schema(served))}")
                 if served in existing:
-                    _copy_schema_grants(cursor, served, staging_schema(served))
+                    copy_schema_grants(cursor, served, staging_schema(served))
         self.connection.commit()
         if leftovers:
             self.progress(
@@ -261,7 +253,7 @@ class Publication:
             return True
         assert self.build_set is not None
         if relation.kind == _VIEW_KIND:
-            for dependency in _view_dependencies(cursor, relation.oid):
+            for dependency in view_dependencies(cursor, relation.oid):
                 if dependency not in served:
                     continue
                 if dependency in self.build_set.rebuilt or not self._carry(
@@ -272,7 +264,7 @@ class Publication:
         elif relation.kind in ("r", "p"):
             cursor.execute(f"create table {target} (like {relation.sql} including all)")
             cursor.execute(f"insert into {target} select * from {relation.sql}")
-            _copy_comment(cursor, relation, target, "table")
+            copy_comment(cursor, relation.oid, target, "table")
         else:
             return False
         copied.append(f"{relation.schema}.{relation.name}")
@@ -419,7 +411,7 @@ class Publication:
         target = f"{quote(staging_schema(view.schema))}.{quote(view.name)}"
         cursor.execute(f"create view {target} as {definition}")
         cursor.execute("set local search_path to default")
-        _copy_comment(cursor, view, target, "view")
+        copy_comment(cursor, view.oid, target, "view")
 
     def _drop_previous(self) -> None:
         """Drop the replaced set; left for the next build when readers hold it."""
@@ -469,49 +461,3 @@ class Publication:
             (list(self.build_set.served),),
         )
         return [_Relation(*row) for row in cursor.fetchall()]
-
-
-def _view_dependencies(cursor: Any, oid: int) -> list[tuple[str, str]]:
-    """Return the relations a view reads, as ``(schema, name)``."""
-    cursor.execute(
-        "select distinct n.nspname, c.relname from pg_rewrite as r "
-        "join pg_depend as d on d.classid = 'pg_rewrite'::regclass "
-        "and d.objid = r.oid and d.refclassid = 'pg_class'::regclass "
-        "join pg_class as c on c.oid = d.refobjid "
-        "join pg_namespace as n on n.oid = c.relnamespace "
-        "where r.ev_class = %s and c.oid <> r.ev_class",
-        (oid,),
-    )
-    return [(row[0], row[1]) for row in cursor.fetchall()]
-
-
-def _copy_comment(cursor: Any, relation: _Relation, target: str, kind: str) -> None:
-    """Copy the relation's comment (and a view's column comments) to ``target``."""
-    cursor.execute("select obj_description(%s::oid, 'pg_class')", (relation.oid,))
-    comment = cursor.fetchone()[0]
-    if comment is not None:
-        cursor.execute(f"comment on {kind} {target} is %s", (comment,))
-    if kind != "view":
-        return  # a table copied with LIKE ... INCLUDING ALL has its column comments
-    cursor.execute(
-        "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute "
-        "as a where a.attrelid = %s and a.attnum > 0 and not a.attisdropped "
-        "and col_description(a.attrelid, a.attnum) is not null",
-        (relation.oid,),
-    )
-    for column, text in cursor.fetchall():
-        cursor.execute(f"comment on column {target}.{quote(column)} is %s", (text,))
-
-
-def _copy_schema_grants(cursor: Any, source: str, target: str) -> None:
-    """Grant on ``target`` what was granted on schema ``source`` (USAGE, CREATE)."""
-    cursor.execute(
-        "select g.privilege_type, coalesce(r.rolname, 'public') "
-        "from pg_namespace as n, aclexplode(n.nspacl) as g "
-        "left join pg_roles as r on r.oid = g.grantee "
-        "where n.nspname = %s and g.grantee <> n.nspowner",
-        (source,),
-    )
-    for privilege, grantee in cursor.fetchall():
-        role = "public" if grantee == "public" else quote(grantee)
-        cursor.execute(f"grant {privilege} on schema {quote(target)} to {role}")
