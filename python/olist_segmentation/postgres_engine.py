@@ -361,12 +361,19 @@ def load_tables(
 ) -> dict[str, int]:
     """Replace the raw tables of ``schema`` in one transaction: all or none.
 
+    Takes the build lock first: a build reads the raw tables once per
+    phase, so a load during a build would mix two inputs in one build.
+
     Returns:
         Rows loaded per table.
+
+    Raises:
+        EngineError: A build is running (the message names it).
     """
     counts = {}
     connection = pg_connect()
     try:
+        Publication(connection, progress).lock("olist-seg load")
         with connection.cursor() as cursor:
             cursor.execute(f"create schema if not exists {schema}")
             for table in tables:

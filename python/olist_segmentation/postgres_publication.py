@@ -188,7 +188,8 @@ class Publication:
                 row = cursor.fetchone() or ("?", "?", "?", "?")
                 self.connection.rollback()
                 raise EngineError(
-                    "Another build is writing this PostgreSQL database "
+                    f"{command}: another build or load is writing this "
+                    "PostgreSQL database "
                     f"({row[1] or 'unknown program'}, server process {row[0]}, "
                     f"from {row[3]}, connected {row[2]}). Wait for it to finish, "
                     "or stop it: the served schemas stay readable meanwhile and "

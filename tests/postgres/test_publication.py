@@ -332,8 +332,8 @@ def test_a_failed_data_test_leaves_the_served_build(
     assert _build_schemas() == []
 
 
-def test_a_second_build_is_refused_naming_the_first(
-    served_build: tuple[Any, ...],
+def test_a_second_build_or_load_is_refused_naming_the_first(
+    served_build: tuple[Any, ...], sample_dir: Path
 ) -> None:
     holder = postgres_engine.pg_connect()
     holder.autocommit = True
@@ -344,10 +344,12 @@ def test_a_second_build_is_refused_naming_the_first(
                 "select pg_advisory_lock(%s, %s)", postgres_publication.LOCK_KEYS
             )
             result = _build(DATES[0])
+            with pytest.raises(engines.EngineError, match="the first build"):
+                engines.load("postgres", sample_dir)
     finally:
         holder.close()
     assert result.returncode != 0
-    assert "Another build is writing" in result.stderr
+    assert "another build or load is writing" in result.stderr
     assert "the first build" in result.stderr
     assert "Traceback" not in result.stderr
 
