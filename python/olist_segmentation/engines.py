@@ -60,8 +60,12 @@ def build(
         progress: Called with a line per phase.
 
     Raises:
-        EngineError: dbt or a Python model failed; tables of the phases
-            before it stay as built (neither engine has a single-file swap).
+        EngineError: dbt or a Python model failed, or (PostgreSQL) another
+            build holds the lock. On PostgreSQL nothing was published: the
+            build wrote staging schemas, swapped with the served ones in one
+            transaction only after every test passed
+            (:mod:`olist_segmentation.postgres_publication`). On Spark the
+            tables of the phases before the failure stay as built.
     """
     from olist_segmentation.build import find_project_dir  # noqa: PLC0415
 

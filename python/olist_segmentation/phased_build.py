@@ -68,6 +68,26 @@ class Backend(Protocol):
         """Run a dbt command on the engine; whether it succeeded."""
         ...
 
+    #: What a failed build leaves, for its error message.
+    failure_note: str
+
+    def prepare(
+        self,
+        manifest: dict[str, Any],
+        selected: set[str],
+        progress: Callable[[str], None],
+    ) -> None:
+        """Before the first phase: e.g. create the set of schemas it writes."""
+        ...
+
+    def publish(self, progress: Callable[[str], None]) -> None:
+        """After every model and test passed: serve what the build wrote."""
+        ...
+
+    def discard(self) -> None:
+        """After a failure: drop what the build wrote, where it can."""
+        ...
+
     def rollback(self) -> None:
         """Undo what a failed Python model half wrote, where the engine can."""
         ...
@@ -315,9 +335,13 @@ def run_build(
 ) -> None:
     """Build ``selector`` on ``backend`` in phases, then run its tests.
 
+    The backend prepares the build (on PostgreSQL: the staging schemas),
+    and publishes it only when every model and test passed; after a failure
+    it discards what the build wrote, where it can.
+
     Raises:
-        EngineError: dbt or a Python model failed; tables of the phases
-            before it stay as built.
+        EngineError: dbt or a Python model failed; ``backend.failure_note``
+            says what the failed build left.
     """
     selected = backend.models(selector, dbt_vars)
     manifest = json.loads((target_path(project) / "manifest.json").read_text())
@@ -329,7 +353,18 @@ def run_build(
         for n in manifest["nodes"].values()
         if n["resource_type"] in ("model", "seed") and n.get("relation_name")
     }
-    _run_plan(backend, plan, relations, target, selector, dbt_vars, project, progress)
+    backend.prepare(manifest, selected, progress)
+    try:
+        _run_plan(
+            backend, plan, relations, target, selector, dbt_vars, project, progress
+        )
+    except BaseException:
+        try:
+            backend.discard()
+        except Exception as error:  # noqa: BLE001 - the build's error comes first
+            progress(f"note: could not drop what the failed build wrote: {error}")
+        raise
+    backend.publish(progress)
 
 
 def _run_plan(
@@ -361,8 +396,7 @@ def _run_plan(
             if not ok:
                 raise EngineError(
                     f"dbt failed in phase {i + 1} on {target}; the output "
-                    "above names the model. Tables of earlier phases were "
-                    "written."
+                    f"above names the model. {backend.failure_note}"
                 )
         for name in python:
             with timed(f"phase {i + 1}: Python model {name}", progress):
@@ -376,11 +410,12 @@ def _run_plan(
                     backend.rollback()
                     raise EngineError(
                         f"Python model {name} failed on {target}: "
-                        f"{type(error).__name__}: {error}"
+                        f"{type(error).__name__}: {error}. {backend.failure_note}"
                     ) from error
     with timed("dbt test of every selected model", progress):
         ok = backend.dbt(["test", "--selector", selector], phase_vars(1))
     if not ok:
         raise EngineError(
-            f"dbt test failed on {target}: the output above names the test."
+            f"dbt test failed on {target}: the output above names the test. "
+            f"{backend.failure_note}"
         )

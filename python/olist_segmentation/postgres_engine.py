@@ -27,6 +27,12 @@ import duckdb
 import pandas as pd
 
 from olist_segmentation.phased_build import EngineError, QueryResult
+from olist_segmentation.postgres_publication import (
+    SCHEMA_SUFFIX_VAR,
+    STAGING_SUFFIX,
+    BuildSet,
+    Publication,
+)
 
 #: DuckDB type -> PostgreSQL type, for the raw tables and Python results.
 _PG_TYPES = {
@@ -238,6 +244,7 @@ def _dbt(
 ) -> subprocess.CompletedProcess[str]:
     """Run dbt on the ``postgres`` target in a subprocess."""
     from olist_segmentation.build import dbt_command  # noqa: PLC0415
+    from olist_segmentation.publish import die_with_parent  # noqa: PLC0415
 
     env = dict(os.environ)
     env["DO_NOT_TRACK"] = "1"
@@ -249,24 +256,74 @@ def _dbt(
         text=True,
         capture_output=capture,
         check=False,
+        # a build killed with kill -9 takes its dbt with it: the next build
+        # drops the staging schemas this dbt would still be writing
+        preexec_fn=die_with_parent,  # noqa: PLW1509
     )
 
 
-class PostgresBackend:
-    """dbt as a subprocess per phase; Python models on a psycopg2 session."""
+def _staged(dbt_vars: dict[str, object] | None) -> dict[str, object]:
+    """``dbt_vars`` plus the suffix that sends every model to the staging set."""
+    return {**(dbt_vars or {}), SCHEMA_SUFFIX_VAR: STAGING_SUFFIX}
 
-    def __init__(self, project: Path) -> None:
-        """Connect to the ``postgres`` target for the build of ``project``."""
+
+class PostgresBackend:
+    """dbt as a subprocess per phase; Python models on a psycopg2 session.
+
+    Everything is built into the staging schemas (``main__build``, ...) and
+    published in one transaction once every model and test passed
+    (:mod:`olist_segmentation.postgres_publication`). The connection holds
+    the build lock from the start to the end of the build.
+    """
+
+    #: What a failed build leaves, for its error message.
+    failure_note = (
+        "Nothing was published: the served schemas keep the previous build "
+        "(this build's staging schemas were dropped)."
+    )
+
+    def __init__(self, project: Path, command: str = "olist-seg build") -> None:
+        """Connect to the ``postgres`` target and take the build lock.
+
+        Raises:
+            EngineError: The server is unreachable, or another build holds
+                the lock (the message names it).
+        """
         self.project = project
         self.connection = pg_connect()
         self.session = PgSession(self.connection)
+        self.publication = Publication(self.connection, lambda _m: None)
+        try:
+            self.publication.lock(command)
+        except Exception:
+            self.connection.close()
+            raise
+
+    def prepare(
+        self,
+        manifest: dict[str, Any],
+        selected: set[str],
+        progress: Callable[[str], None],
+    ) -> None:
+        """Create the staging schemas and copy in what the build reads."""
+        self.publication.progress = progress
+        self.publication.prepare(BuildSet.from_manifest(manifest, selected))
+
+    def publish(self, progress: Callable[[str], None]) -> None:
+        """Swap the staging schemas with the served ones (one transaction)."""
+        self.publication.progress = progress
+        self.publication.swap()
+
+    def discard(self) -> None:
+        """Drop the staging schemas of a failed build."""
+        self.publication.discard()
 
     def models(self, selector: str, dbt_vars: dict[str, object] | None) -> set[str]:
         """Return the names of the models ``selector`` selects (``dbt ls``)."""
         listed = _dbt(
             ["ls", "--selector", selector, "--resource-type", "model"]
             + ["--output", "name"],
-            dbt_vars,
+            _staged(dbt_vars),
             self.project,
             capture=True,
         )
@@ -281,8 +338,8 @@ class PostgresBackend:
         }
 
     def dbt(self, args: list[str], dbt_vars: dict[str, object] | None) -> bool:
-        """Run a dbt command in a subprocess; whether it succeeded."""
-        return _dbt(args, dbt_vars, self.project).returncode == 0
+        """Run a dbt command in a subprocess (into the staging schemas)."""
+        return _dbt(args, _staged(dbt_vars), self.project).returncode == 0
 
     def rollback(self) -> None:
         """Roll back what a failed Python model wrote."""
@@ -304,12 +361,19 @@ def load_tables(
 ) -> dict[str, int]:
     """Replace the raw tables of ``schema`` in one transaction: all or none.
 
+    Takes the build lock first: a build reads the raw tables once per
+    phase, so a load during a build would mix two inputs in one build.
+
     Returns:
         Rows loaded per table.
+
+    Raises:
+        EngineError: A build is running (the message names it).
     """
     counts = {}
     connection = pg_connect()
     try:
+        Publication(connection, progress).lock("olist-seg load")
         with connection.cursor() as cursor:
             cursor.execute(f"create schema if not exists {schema}")
             for table in tables:

@@ -21,6 +21,7 @@ import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -298,6 +299,25 @@ class SparkBackend:
     def dbt(self, args: list[str], dbt_vars: dict[str, object] | None) -> bool:
         """Run a dbt command in this process; whether it succeeded."""
         return bool(self._invoke(args, dbt_vars).success)
+
+    #: Spark has no transactions: a failed build leaves what it wrote.
+    failure_note = (
+        "Tables of earlier phases were written (no atomic publication on Spark)."
+    )
+
+    def prepare(
+        self,
+        manifest: dict[str, Any],
+        selected: set[str],
+        progress: Callable[[str], None],
+    ) -> None:
+        """Nothing to prepare: dbt writes the served tables directly."""
+
+    def publish(self, progress: Callable[[str], None]) -> None:
+        """Nothing to publish: the tables were written in place."""
+
+    def discard(self) -> None:
+        """Nothing to drop: Spark tables have no transactions."""
 
     def rollback(self) -> None:
         """Spark tables have no transactions."""
