@@ -336,7 +336,11 @@ METHOD = (
     "publication (Parquet export, atomic replace) and the printed summary.",
     "- **reuse build**: `olist-seg build` again, same data, same warehouse "
     "and target folder: the frozen model scores every customer in SQL, "
-    "nothing is fitted.",
+    "nothing is fitted. Every model and data test runs; what only re-proves "
+    "unchanged inputs is skipped and the build's summary says so: the input "
+    "checks of CSV files unchanged since they passed, and the purchase "
+    "model's training set, which only a fit reads (DECISIONLOG \"Routine "
+    'builds skip what only re-proves unchanged inputs").',
     "- **make run**: the `make run` target itself (`olist-seg build`, "
     "`drift`, `export`, `report`), with `OLIST_DATA_DIR` on the data, a new "
     "warehouse and dbt target folder, and `-o .venv/bin/.installed` (the "
