@@ -20,7 +20,11 @@ from sklearn.metrics import adjusted_rand_score
 from olist_segmentation import segmentation as seg
 
 from helpers.builds import Build, build_or_fail
-from helpers.oracle import rfm_from_csv
+from helpers.oracle import (
+    assert_location_is_the_latest_orders,
+    moved_customers,
+    rfm_from_csv,
+)
 
 REAL_DATA = os.environ.get("OLIST_REAL_DATA_DIR")
 REAL_WAREHOUSE = os.environ.get("OLIST_REAL_WAREHOUSE")
@@ -50,6 +54,14 @@ def test_one_row_per_customer_with_a_qualifying_order(real_build: Build) -> None
     assert counts["n"][0] == counts["people"][0] == 94_990
     customers = real_build.query("select count(*) as n from main.customers")
     assert customers["n"][0] == 96_096
+
+
+def test_people_who_moved_get_their_latest_orders_location(
+    real_build: Build,
+) -> None:
+    # 250 people ordered from more than one zip code prefix
+    assert len(moved_customers(real_build.data_dir)) == 250
+    assert_location_is_the_latest_orders(real_build)
 
 
 def test_rfm_values_equal_independent_computation(real_build: Build) -> None:
