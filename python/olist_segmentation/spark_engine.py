@@ -162,6 +162,12 @@ class SparkSessionAdapter:
 
     def read(self, sql: str) -> pd.DataFrame:
         """Return the rows of ``sql`` as DuckDB would give them to pandas."""
+        con = duckdb.connect()
+        con.register("result", self.read_arrow(sql))
+        return con.execute("select * from result").df()
+
+    def read_arrow(self, sql: str) -> Any:
+        """Return the rows of ``sql`` as an Arrow table, timestamps without zone."""
         # with pyspark's Arrow support (the spark extra); pyarrow has no type
         # information, and the ignore holds with or without it installed
         import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
@@ -176,10 +182,7 @@ class SparkSessionAdapter:
             else f
             for f in table.schema
         ]
-        table = table.cast(pa.schema(fields))
-        con = duckdb.connect()
-        con.register("result", table)
-        return con.execute("select * from result").df()
+        return table.cast(pa.schema(fields))
 
     def write(self, relation: str, frame: pd.DataFrame, append: bool) -> int:
         """Create (or append to) ``relation`` with ``frame``'s rows.
