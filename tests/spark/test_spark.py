@@ -5,7 +5,9 @@ the ``spark`` extra (dbt-spark, pyspark) when missing. Spark runs locally in
 this process (dbt-spark's session method), its tables and metastore in a
 temporary folder (``OLIST_SPARK_DIR``). The sample is built on Spark (the
 default build and `make drift`'s monitoring models) and each public mart
-must equal the DuckDB build of the same sample.
+must equal the DuckDB build of the same sample; the reading commands
+(summary, drift, report, export) with ``--target spark`` must say what they
+say on DuckDB.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from helpers.builds import Build
 from helpers.engine_compare import (
     MARTS,
     assert_bad_csv_refused,
+    assert_commands_read_the_target,
     assert_every_customer_segmented_once,
     assert_mart_equals_duckdb,
     assert_rebuild_fits_nothing,
@@ -65,6 +68,12 @@ def test_seed_text_with_quotes_survives(spark_build: Build) -> None:
     assert any("'" in name for name in expected)
     loaded = _spark_query("select segment_name from reference.rfm_segments")
     assert sorted(loaded["segment_name"]) == expected
+
+
+def test_reading_commands_say_what_they_say_on_duckdb(
+    spark_build: Build, tmp_path: Path
+) -> None:
+    assert_commands_read_the_target("spark", spark_build, tmp_path)
 
 
 def test_a_rebuild_fits_nothing_and_changes_nothing(spark_build: Build) -> None:
