@@ -12,9 +12,11 @@ DuckDB (``tests/postgres``, ``tests/spark`` compare them).
   (:mod:`olist_segmentation.postgres_publication`) needs ``ACCESS EXCLUSIVE``
   on them, so it waits until the copy is done: the snapshot is one complete
   build, never a mix.
-- **Spark:** tables are read one after another; Spark's catalog has no
-  transactions, so a build running meanwhile can mix two builds into the
-  snapshot (as it can for any Spark reader; README "Limits on Spark").
+- **Spark:** the served views are read one after another; Spark's catalog
+  has no transactions, so a build publishing meanwhile (its repoint window,
+  :mod:`olist_segmentation.spark_publication`) can mix two builds into the
+  snapshot, as it can for any Spark reader; with the embedded metastore a
+  build and a reader cannot run at the same time anyway.
 """
 
 from __future__ import annotations
