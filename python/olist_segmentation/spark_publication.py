@@ -17,9 +17,9 @@ strongest guarantee left:
   becomes a view ``select * from main__g....customer_rfm``: one ``CREATE OR
   REPLACE VIEW`` per relation, back to back. That is the *repoint window*:
   a reader can see some views repointed and others not for its duration,
-  which the build prints (0.1-1 s on the test sample) and the tests
-  measure. A build killed inside it leaves such a mix until the next build
-  repoints everything it builds (the next build says so).
+  which the build prints; the tests kill a build inside it. A build
+  killed there leaves such a mix until the next build repoints everything
+  it builds (the next build says so).
 - A generation no served view reads is dropped after the repoint (the
   previous one, once every name moved on).
 
