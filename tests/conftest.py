@@ -23,7 +23,10 @@ import pytest
 from olist_segmentation.build import find_project_dir
 from olist_segmentation.generate import generate
 
-from helpers.builds import (
+# the shared assertions report their operands as a test's own do
+pytest.register_assert_rewrite("helpers")
+
+from helpers.builds import (  # noqa: E402
     EARLY,
     EARLY_AS_OF_DATE,
     STABILITY_VARS,
@@ -36,7 +39,7 @@ from helpers.builds import (
     session_root,
     shared_build,
 )
-from helpers.input_checks import InputChecks
+from helpers.input_checks import InputChecks  # noqa: E402
 
 SAMPLE_ORDERS = 3000
 SAMPLE_SEED = 7

@@ -65,7 +65,9 @@ def build(
             build wrote staging schemas, swapped with the served ones in one
             transaction only after every test passed
             (:mod:`olist_segmentation.postgres_publication`). On Spark the
-            tables of the phases before the failure stay as built.
+            build wrote a new generation of databases, dropped again; the
+            served views still read the previous build
+            (:mod:`olist_segmentation.spark_publication`).
     """
     from olist_segmentation.build import find_project_dir  # noqa: PLC0415
 

@@ -138,6 +138,7 @@ def export_customers(
     allow_empty: bool = False,
     control_share: float = 0.0,
     control_seed: int = campaign.DEFAULT_CONTROL_SEED,
+    read_from: str | None = None,
 ) -> ExportResult:
     """Write the customers matching every given filter to ``out``.
 
@@ -156,6 +157,9 @@ def export_customers(
             default here; ``olist-seg export`` holds out 0.10) holds out
             nobody. See :mod:`olist_segmentation.campaign`.
         control_seed: Seed of the control group's draw.
+        read_from: Where the tables came from, for messages and the manifest
+            (default: the DuckDB file; ``olist-seg export --target postgres``
+            reads a snapshot and names the server).
 
     Returns:
         The folder, the number of customers and the files written.
@@ -175,7 +179,8 @@ def export_customers(
         "actions": actions,
     }
     campaign.is_control(pd.Series([], dtype=str), control_share, control_seed)
-    path, con = connect(warehouse)
+    file, con = connect(warehouse)
+    path = read_from or file
     try:
         try:
             frame = con.execute(EXPORT_SQL + EXPORT_ORDER).df()
@@ -276,7 +281,7 @@ def _write_control(out: Path, control: pd.DataFrame, share: float) -> list[Path]
 
 
 def _empty_message(
-    frame: pd.DataFrame, chosen: dict[str, list[str]], path: Path
+    frame: pd.DataFrame, chosen: dict[str, list[str]], path: Path | str
 ) -> str:
     """Say how many customers each filter matches alone, and together: none."""
     columns = {option: column for column, option in FILTERS.values()}

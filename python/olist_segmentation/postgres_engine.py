@@ -91,7 +91,8 @@ def pg_type(duckdb_type: str) -> str:
     return _PG_TYPES[name]
 
 
-def _quote(identifier: str) -> str:
+def quote_identifier(identifier: str) -> str:
+    """Quote a PostgreSQL identifier (doubling any quote inside)."""
     return '"' + identifier.replace('"', '""') + '"'
 
 
@@ -139,6 +140,59 @@ def pg_connect() -> Any:
         ) from error
 
 
+def copy_query(
+    cursor: Any,
+    sql: str,
+    con: duckdb.DuckDBPyConnection,
+    relation: str | None,
+) -> pd.DataFrame:
+    """Copy the rows of ``sql`` on PostgreSQL into DuckDB, typed as DuckDB would.
+
+    The rows travel as CSV (``COPY ... TO STDOUT``, NULL written as a
+    backslash and N, so that an empty string stays an empty string) and are
+    read back with the column types of the query's result
+    (:func:`_duckdb_type`).
+
+    Args:
+        cursor: An open psycopg2 cursor (its transaction is the one read).
+        sql: The query.
+        con: The DuckDB connection that receives the rows.
+        relation: Create this table in ``con`` from the rows; ``None``
+            returns them as a frame instead.
+
+    Returns:
+        The rows as a frame, or an empty frame when ``relation`` was created.
+    """
+    cursor.execute(f"select * from ({sql}) as q limit 0")
+    columns = [
+        (c.name, _duckdb_type(c.type_code, c.precision, c.scale))
+        for c in cursor.description
+    ]
+    if not columns:
+        return pd.DataFrame()
+    buffer = io.StringIO()
+    cursor.copy_expert(
+        f"copy ({sql}) to stdout with (format csv, header true, null '\\N')",
+        buffer,
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+        f.write(buffer.getvalue())
+        path = f.name
+    try:
+        spec = ", ".join("'" + n.replace("'", "''") + f"': '{t}'" for n, t in columns)
+        rows = (
+            "select * from read_csv(?, header = true, auto_detect = false, "
+            f"columns = {{{spec}}}, quote = '\"', escape = '\"', "
+            "nullstr = '\\N', allow_quoted_nulls = false)"
+        )
+        if relation is None:
+            return con.execute(rows, [path]).df()
+        con.execute(f"create table {relation} as {rows}", [path])
+        return pd.DataFrame()
+    finally:
+        os.unlink(path)
+
+
 class PgSession:
     """What a Python model calls ``session``: ``execute(sql)`` on PostgreSQL."""
 
@@ -153,39 +207,7 @@ class PgSession:
     def read(self, sql: str) -> pd.DataFrame:
         """Return the rows of ``sql`` as DuckDB would give them to pandas."""
         with self.connection.cursor() as cursor:
-            cursor.execute(f"select * from ({sql}) as q limit 0")
-            columns = [
-                (
-                    c.name,
-                    _duckdb_type(c.type_code, c.precision, c.scale),
-                )
-                for c in cursor.description
-            ]
-            buffer = io.StringIO()
-            # NULL is \N, so that an empty string stays an empty string
-            cursor.copy_expert(
-                f"copy ({sql}) to stdout with (format csv, header true, null '\\N')",
-                buffer,
-            )
-        if not columns:
-            return pd.DataFrame()
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
-            f.write(buffer.getvalue())
-            path = f.name
-        try:
-            spec = ", ".join(f"'{n}': '{t}'" for n, t in columns)
-            return (
-                duckdb.connect()
-                .execute(
-                    f"select * from read_csv(?, header = true, auto_detect = false, "
-                    f"columns = {{{spec}}}, quote = '\"', escape = '\"', "
-                    "nullstr = '\\N', allow_quoted_nulls = false)",
-                    [path],
-                )
-                .df()
-            )
-        finally:
-            os.unlink(path)
+            return copy_query(cursor, sql, duckdb.connect(), None)
 
     def write(self, relation: str, frame: pd.DataFrame, append: bool) -> int:
         """Create (or append to) ``relation`` with ``frame``'s rows.
@@ -207,9 +229,9 @@ class PgSession:
             with self.connection.cursor() as cursor:
                 if not append:
                     cursor.execute(f"drop table if exists {relation} cascade")
-                ddl = ", ".join(f"{_quote(n)} {t}" for n, t in columns)
+                ddl = ", ".join(f"{quote_identifier(n)} {t}" for n, t in columns)
                 cursor.execute(f"create table if not exists {relation} ({ddl})")
-                names = ", ".join(_quote(n) for n, _ in columns)
+                names = ", ".join(quote_identifier(n) for n, _ in columns)
                 with open(path, encoding="utf-8") as data:
                     cursor.copy_expert(
                         f"copy {relation} ({names}) from stdin "
@@ -408,8 +430,10 @@ def _load_table(cursor: Any, data: Path, table: dict[str, Any], schema: str) -> 
             "nullstr '', timestampformat '%Y-%m-%d %H:%M:%S')",
             [path],
         )
-        relation = f"{schema}.{_quote(table['name'])}"
-        ddl = ", ".join(f"{_quote(n)} {pg_type(t)}" for n, t in columns.items())
+        relation = f"{schema}.{quote_identifier(table['name'])}"
+        ddl = ", ".join(
+            f"{quote_identifier(n)} {pg_type(t)}" for n, t in columns.items()
+        )
         cursor.execute(f"drop table if exists {relation} cascade")
         cursor.execute(f"create table {relation} ({ddl})")
         with open(out, encoding="utf-8") as rows:

@@ -100,8 +100,13 @@ class BuildSet:
     carried: frozenset[tuple[str, str]]
 
     @classmethod
-    def from_manifest(cls, manifest: dict[str, Any], selected: set[str]) -> BuildSet:
-        """Read the sets of a manifest compiled with the staging suffix.
+    def from_manifest(
+        cls,
+        manifest: dict[str, Any],
+        selected: set[str],
+        suffix: str = STAGING_SUFFIX,
+    ) -> BuildSet:
+        """Read the sets of a manifest compiled with the schema suffix ``suffix``.
 
         Raises:
             EngineError: A staging or previous schema name would exceed
@@ -114,7 +119,8 @@ class BuildSet:
         }
 
         def name(node: dict[str, Any]) -> tuple[str, str]:
-            return served_schema(node["schema"]), node.get("alias") or node["name"]
+            served = str(node["schema"]).removesuffix(suffix)
+            return served, node.get("alias") or node["name"]
 
         served = sorted({name(node)[0] for node in nodes.values()})
         longest = max(

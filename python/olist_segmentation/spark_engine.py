@@ -32,6 +32,8 @@ import yaml  # type: ignore[import-untyped,unused-ignore]  # no types-PyYAML
 
 from olist_segmentation.errors import OlistError
 from olist_segmentation.phased_build import EngineError, QueryResult
+from olist_segmentation.postgres_publication import SCHEMA_SUFFIX_VAR, BuildSet
+from olist_segmentation.spark_publication import SparkPublication, new_suffix
 
 #: Where the Spark warehouse (tables and metastore) lives, relative to the
 #: project directory unless absolute.
@@ -162,6 +164,12 @@ class SparkSessionAdapter:
 
     def read(self, sql: str) -> pd.DataFrame:
         """Return the rows of ``sql`` as DuckDB would give them to pandas."""
+        con = duckdb.connect()
+        con.register("result", self.read_arrow(sql))
+        return con.execute("select * from result").df()
+
+    def read_arrow(self, sql: str) -> Any:
+        """Return the rows of ``sql`` as an Arrow table, timestamps without zone."""
         # with pyspark's Arrow support (the spark extra); pyarrow has no type
         # information, and the ignore holds with or without it installed
         import pyarrow as pa  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
@@ -176,10 +184,7 @@ class SparkSessionAdapter:
             else f
             for f in table.schema
         ]
-        table = table.cast(pa.schema(fields))
-        con = duckdb.connect()
-        con.register("result", table)
-        return con.execute("select * from result").df()
+        return table.cast(pa.schema(fields))
 
     def write(self, relation: str, frame: pd.DataFrame, append: bool) -> int:
         """Create (or append to) ``relation`` with ``frame``'s rows.
@@ -267,13 +272,27 @@ class SparkBackend:
 
     dbt-spark's session method starts Spark in the process that runs dbt;
     running dbt here shares that session (one JVM, one holder of the
-    embedded metastore) with the Python models.
+    embedded metastore) with the Python models. Everything is built into a
+    new generation of databases and published by repointing the served
+    views once every model and test passed
+    (:mod:`olist_segmentation.spark_publication`).
     """
+
+    #: What a failed build leaves, for its error message.
+    failure_note = (
+        "Nothing was published: the served views still read the previous "
+        "build (this build's generation was dropped)."
+    )
 
     def __init__(self, project: Path) -> None:
         """Start (or join) the process's SparkSession for ``project``."""
         self.project = project
-        self.session = SparkSessionAdapter(spark_session(project))
+        spark = spark_session(project)
+        self.session = SparkSessionAdapter(spark)
+        self.publication = SparkPublication(spark, new_suffix())
+
+    def _staged(self, dbt_vars: dict[str, object] | None) -> dict[str, object]:
+        return {**(dbt_vars or {}), SCHEMA_SUFFIX_VAR: self.publication.suffix}
 
     def _invoke(self, args: list[str], dbt_vars: dict[str, object] | None) -> Any:
         from dbt.cli.main import dbtRunner  # noqa: PLC0415
@@ -282,7 +301,9 @@ class SparkBackend:
 
         os.environ["DO_NOT_TRACK"] = "1"
         os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-        arguments = dbt_arguments([*args, "--target", "spark"], dbt_vars, self.project)
+        arguments = dbt_arguments(
+            [*args, "--target", "spark"], self._staged(dbt_vars), self.project
+        )
         return dbtRunner().invoke(arguments)
 
     def models(self, selector: str, dbt_vars: dict[str, object] | None) -> set[str]:
@@ -297,13 +318,8 @@ class SparkBackend:
         return {str(name).split(".")[-1] for name in result.result}
 
     def dbt(self, args: list[str], dbt_vars: dict[str, object] | None) -> bool:
-        """Run a dbt command in this process; whether it succeeded."""
+        """Run a dbt command in this process (into this build's generation)."""
         return bool(self._invoke(args, dbt_vars).success)
-
-    #: Spark has no transactions: a failed build leaves what it wrote.
-    failure_note = (
-        "Tables of earlier phases were written (no atomic publication on Spark)."
-    )
 
     def prepare(
         self,
@@ -311,13 +327,20 @@ class SparkBackend:
         selected: set[str],
         progress: Callable[[str], None],
     ) -> None:
-        """Nothing to prepare: dbt writes the served tables directly."""
+        """Create this build's generation and copy in what the build reads."""
+        self.publication.progress = progress
+        self.publication.prepare(
+            BuildSet.from_manifest(manifest, selected, self.publication.suffix)
+        )
 
     def publish(self, progress: Callable[[str], None]) -> None:
-        """Nothing to publish: the tables were written in place."""
+        """Repoint the served views at this build's generation."""
+        self.publication.progress = progress
+        self.publication.publish()
 
     def discard(self) -> None:
-        """Nothing to drop: Spark tables have no transactions."""
+        """Drop this build's generation (the served views never read it)."""
+        self.publication.discard()
 
     def rollback(self) -> None:
         """Spark tables have no transactions."""

@@ -42,7 +42,7 @@ def _band(lower: float | None, upper: float | None) -> str:
 class WarehouseSummary:
     """What a build left in the warehouse, for people and for tests."""
 
-    warehouse: Path
+    warehouse: Path | str
     as_of_date: str
     rows: dict[str, int]
     segments: list[tuple[str, int, float, float]] = field(default_factory=list)

@@ -8,6 +8,10 @@ integers equal, floats equal to 1e-9.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from olist_segmentation import engines
+from olist_segmentation import cli, engines, snapshot
 
 from helpers.builds import Build
 
@@ -127,3 +131,102 @@ def assert_bad_csv_refused(
     assert "order_purchase_timestamp" in message
     assert "Nothing was loaded" in message
     assert query(count).iloc[0, 0] == rows_before
+
+
+# -- the reading commands: summary, drift, report, export ---------------------
+
+#: Floats of the report's HTML (data attributes, chart data) rounded to this
+#: many significant digits before comparing: the engines sum in another order.
+REPORT_DIGITS = 9
+_LONG_FLOAT = re.compile(r"-?\d+\.\d{7,}(?:e-?\d+)?")
+
+
+def run_olist_seg(*args: str) -> str:
+    """Run ``olist-seg`` in this process (the Spark session is this process's).
+
+    Returns its standard output; fails the test with it when the exit code
+    is not 0.
+    """
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(list(args))
+    assert code == 0, f"olist-seg {' '.join(args)} exited {code}:\n{out.getvalue()}"
+    return out.getvalue()
+
+
+def _rounded(html: str) -> str:
+    return _LONG_FLOAT.sub(lambda m: f"{float(m.group()):.{REPORT_DIGITS}g}", html)
+
+
+def assert_commands_read_the_target(target: str, build: Build, tmp_path: Path) -> None:
+    """summary, drift, report and export ``--target`` say what they say on DuckDB.
+
+    They read a snapshot of the target's served tables; on the same data the
+    drift verdict and the summary are the same text, the customer lists and
+    control groups the same bytes, and the report the same page (floats to
+    ``REPORT_DIGITS`` significant digits).
+    """
+    duck = ["--warehouse", str(build.warehouse)]
+    other = ["--target", target]
+
+    summary = run_olist_seg("summary", *other).splitlines()
+    assert summary[0] == f"Warehouse: {snapshot.describe(target)}"
+    expected = run_olist_seg("summary", *duck).splitlines()
+    assert expected[0] == f"Warehouse: {build.warehouse}"
+    # the CSVs were checked by `olist-seg load`, not by the build
+    assert not [line for line in summary if line.startswith("Input checks:")]
+    expected = [line for line in expected if not line.startswith("Input checks:")]
+    assert summary[1:] == expected[1:]
+
+    drift = run_olist_seg("drift", "--no-build", *other)
+    assert "refit due" in drift
+    assert drift == run_olist_seg("drift", "--no-build", *duck)
+
+    pages = {}
+    for name, where in (("duckdb", duck), (target, other)):
+        page = tmp_path / f"{name}.html"
+        run_olist_seg("report", *where, "--out", str(page))
+        pages[name] = _rounded(page.read_text(encoding="utf-8"))
+    assert "segment" in pages[target]
+    assert pages[target] == pages["duckdb"]
+
+    lists = {}
+    for name, where in (("duckdb", duck), (target, other)):
+        folder = tmp_path / f"export-{name}"
+        run_olist_seg("export", *where, "--out", str(folder))
+        lists[name] = folder
+    for file in ("customers.csv", "control.csv"):
+        written = (lists[target] / file).read_bytes()
+        assert written.count(b"\n") > 10
+        assert written == (lists["duckdb"] / file).read_bytes(), file
+    manifest = json.loads((lists[target] / "export.json").read_text(encoding="utf-8"))
+    assert manifest["warehouse"] == snapshot.describe(target)
+
+
+def assert_stability_matches_duckdb(
+    target: str, build: Build, tmp_path: Path, stability_args: list[str]
+) -> None:
+    """``olist-seg stability --target`` measures what it measures on DuckDB.
+
+    The simulation runs on the target and on a copy of the DuckDB build of
+    the same data; the recommendation and the intervals are the same text
+    and the reports the same page.
+    """
+    copy = tmp_path / "duck.duckdb"
+    shutil.copyfile(build.warehouse, copy)
+    said = {}
+    for name, where in (
+        ("duckdb", ["--warehouse", str(copy), "--data-dir", str(build.data_dir)]),
+        (target, ["--target", target]),
+    ):
+        page = tmp_path / f"stability-{name}.html"
+        output = run_olist_seg(
+            "stability", *where, *stability_args, "--report", str(page)
+        )
+        text = output[output.index("Refresh-interval simulation") :]
+        said[name] = (
+            text.split("\nReport written to")[0],
+            _rounded(page.read_text(encoding="utf-8")),
+        )
+    assert "Recommended refresh interval" in said[target][0]
+    assert said[target] == said["duckdb"]

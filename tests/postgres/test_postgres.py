@@ -4,7 +4,9 @@ Runs with ``make test-postgres`` (marker ``postgres``), which starts a local
 server (scripts/postgres-server.sh) and points ``OLIST_PG_PORT`` at it. The
 sample is built on both engines (the default build and `make drift`'s
 monitoring models); the public marts must hold the same customers, scores,
-segments, predictions and backtests, and values equal to rounding.
+segments, predictions and backtests, and values equal to rounding. The
+reading commands (summary, drift, report, export, stability) run with
+``--target postgres`` and must say what they say on DuckDB.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import pytest
 
 from olist_segmentation import postgres_engine
 
-from helpers.builds import Build
+from helpers.builds import STABILITY_VARS, Build
 from helpers.engine_compare import (
     MARTS,
     assert_bad_csv_refused,
+    assert_commands_read_the_target,
     assert_every_customer_segmented_once,
     assert_mart_equals_duckdb,
     assert_rebuild_fits_nothing,
+    assert_stability_matches_duckdb,
     load_and_build,
 )
 
@@ -65,3 +69,18 @@ def test_bad_csv_is_refused_before_loading(
     postgres_build: Build, tmp_path: Path
 ) -> None:
     assert_bad_csv_refused("postgres", postgres_build, tmp_path, _pg_query)
+
+
+def test_reading_commands_say_what_they_say_on_duckdb(
+    postgres_build: Build, tmp_path: Path
+) -> None:
+    assert_commands_read_the_target("postgres", postgres_build, tmp_path)
+
+
+def test_stability_measures_what_it_measures_on_duckdb(
+    postgres_build: Build, tmp_path: Path
+) -> None:
+    # last in this module: it adds the simulation's tables to the served set
+    args = [f"--start-date={d}" for d in STABILITY_VARS["stability_start_dates"]]
+    args.append(f"--horizon-weeks={STABILITY_VARS['stability_horizon_weeks']}")
+    assert_stability_matches_duckdb("postgres", postgres_build, tmp_path, args)

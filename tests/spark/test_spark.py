@@ -1,33 +1,42 @@
-"""The same project on Apache Spark: load, build, and compare with DuckDB.
+"""The same project on Apache Spark: load, build, publish, compare with DuckDB.
 
 Runs with ``make test-spark`` (marker ``spark``), which installs Java and
-the ``spark`` extra (dbt-spark, pyspark) when missing. Spark runs locally in
-this process (dbt-spark's session method), its tables and metastore in a
-temporary folder (``OLIST_SPARK_DIR``). The sample is built on Spark (the
-default build and `make drift`'s monitoring models) and each public mart
-must equal the DuckDB build of the same sample.
+the ``spark`` extra (dbt-spark, pyspark) when missing. The sample is loaded
+and built on a local Spark in a temporary folder (``OLIST_SPARK_DIR``) by
+``olist-seg`` processes, as a user runs them: the default build, then
+``olist-seg drift`` killed with SIGKILL in phase 1 and halfway through the
+repoint of the served views, then run to the end. The catalogue after each
+shows what a killed build leaves (:mod:`olist_segmentation.spark_publication`).
+Then this process opens the warehouse: each public mart must equal the
+DuckDB build of the same sample, and the reading commands (summary, drift,
+report, export) with ``--target spark`` must say what they say on DuckDB.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from olist_segmentation.build import PROJECT_DIR
+from olist_segmentation.spark_publication import GENERATION, REPOINT_HOLD_ENV
 
 from helpers.builds import Build
 from helpers.engine_compare import (
     MARTS,
     assert_bad_csv_refused,
+    assert_commands_read_the_target,
     assert_every_customer_segmented_once,
     assert_mart_equals_duckdb,
     assert_rebuild_fits_nothing,
-    load_and_build,
 )
+from helpers.spark_runs import Killed, catalogue, inspect, kill_at, olist_seg
 
 pytestmark = pytest.mark.spark
 
@@ -39,14 +48,118 @@ def _spark_query(sql: str) -> pd.DataFrame:
     return spark_engine.SparkSessionAdapter(spark).read(sql)
 
 
+@dataclass
+class SparkRuns:
+    """The builds of the module, in processes of their own, and the catalogue
+    (:func:`helpers.spark_runs.inspect`) after each."""
+
+    first: str
+    phase_kill: Killed
+    after_phase_kill: dict[str, Any]
+    repoint_kill: Killed
+    after_repoint_kill: dict[str, Any]
+    recovery: str
+    after_recovery: dict[str, Any]
+
+
 @pytest.fixture(scope="module")
-def spark_build(sample_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The test sample loaded into a new local Spark warehouse and built there."""
-    # before the first SparkSession of this process: a fresh warehouse, no
-    # frozen model of an earlier run
+def spark_runs(
+    sample_build: Build, tmp_path_factory: pytest.TempPathFactory
+) -> SparkRuns:
+    """The sample loaded into a new local Spark warehouse and built there.
+
+    As a user does, in processes of their own: ``olist-seg load``, ``build``,
+    then ``drift`` (make drift's models) killed with SIGKILL twice (in phase
+    1, and halfway through the repoint) and run once more to the end. This
+    process starts no Spark before they are done (one JVM per metastore).
+    """
     os.environ["OLIST_SPARK_DIR"] = str(tmp_path_factory.mktemp("spark"))
-    load_and_build("spark", sample_build)
+    olist_seg("load", "--target", "spark", "--data-dir", str(sample_build.data_dir))
+    first = olist_seg("build", "--target", "spark")
+    drift = ("drift", "--target", "spark")
+    phase_kill = kill_at("phase 1: Python model segment_drift (", *drift)
+    after_phase_kill = inspect()
+    repoint_kill = kill_at("Repoint half done", *drift, env={REPOINT_HOLD_ENV: "600"})
+    after_repoint_kill = inspect()
+    recovery = olist_seg(*drift)
+    # the builds are over: this process may open the warehouse now
+    from olist_segmentation import spark_engine
+
+    return SparkRuns(
+        first,
+        phase_kill,
+        after_phase_kill,
+        repoint_kill,
+        after_repoint_kill,
+        recovery,
+        catalogue(spark_engine.spark_session(PROJECT_DIR)),
+    )
+
+
+@pytest.fixture(scope="module")
+def spark_build(spark_runs: SparkRuns, sample_build: Build) -> Build:
+    """The sample built on Spark (default build and make drift's models)."""
     return sample_build
+
+
+def _generation(suffix: str) -> set[str]:
+    return {f"{s}{suffix}" for s in ("main", "staging", "intermediate", "reference")}
+
+
+def _suffixes(state: dict[str, Any]) -> set[str]:
+    return {
+        "__g" + match.group("id")
+        for name in state["databases"]
+        if (match := GENERATION.match(name))
+    }
+
+
+def test_a_build_killed_in_its_phases_changes_nothing_served(
+    spark_runs: SparkRuns,
+) -> None:
+    after = spark_runs.after_phase_kill
+    # the complete build published one generation, and printed which
+    published = re.findall(r"Published generation (__g\d+)", spark_runs.first)
+    assert len(published) == 1
+    (built,) = published
+    # the kill landed mid-build: its generation exists, with phase 1's tables
+    (killed,) = _suffixes(after) - {built}
+    assert "segment_drift" in after["databases"][f"main{killed}"]
+    # and nothing served moved: every served name still reads the first build
+    assert "main.customer_rfm" in after["views"]
+    assert set(after["views"].values()) == {built}
+    assert {n.split(".")[1] for n in after["views"] if n.startswith("main.")} == set(
+        after["databases"][f"main{built}"]
+    )
+
+
+def test_a_kill_inside_the_repoint_leaves_a_mix_until_the_next_build(
+    spark_runs: SparkRuns,
+) -> None:
+    before, after = spark_runs.after_phase_kill, spark_runs.after_repoint_kill
+    (built,) = set(before["views"].values())
+    (phase_killed,) = _suffixes(before) - {built}
+    # the next build dropped the generation the killed build left
+    assert "Dropped generations no served view reads" in spark_runs.repoint_kill.output
+    assert not _generation(phase_killed) & set(after["databases"])
+    # the window Spark leaves: half of the names read the new generation
+    (repointing,) = set(after["views"].values()) - {built}
+    new = {n for n, g in after["views"].items() if g == repointing}
+    written = {
+        f"{db.removesuffix(repointing)}.{table}"
+        for db in _generation(repointing)
+        for table in after["databases"].get(db, [])
+    }
+    assert new and new < written
+    assert {after["views"][n] for n in written - new if n in after["views"]} <= {built}
+    # the next build repoints every name it builds, and drops the mixed one
+    recovered = spark_runs.after_recovery
+    assert "the served views read 2 generations" in spark_runs.recovery
+    (final,) = set(recovered["views"].values()) - {built}
+    assert not _generation(repointing) & set(recovered["databases"])
+    for name in written:
+        assert recovered["views"][name] == final, name
+    assert re.search(r"views repointed in \d+\.\d+ s", spark_runs.recovery)
 
 
 @pytest.mark.parametrize("mart", sorted(MARTS))
@@ -65,6 +178,12 @@ def test_seed_text_with_quotes_survives(spark_build: Build) -> None:
     assert any("'" in name for name in expected)
     loaded = _spark_query("select segment_name from reference.rfm_segments")
     assert sorted(loaded["segment_name"]) == expected
+
+
+def test_reading_commands_say_what_they_say_on_duckdb(
+    spark_build: Build, tmp_path: Path
+) -> None:
+    assert_commands_read_the_target("spark", spark_build, tmp_path)
 
 
 def test_a_rebuild_fits_nothing_and_changes_nothing(spark_build: Build) -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from olist_segmentation import build, generate
+from olist_segmentation import build, engines, generate, snapshot
 from olist_segmentation.build_timings import BuildClock
+from olist_segmentation.errors import OlistError
 from olist_segmentation.log import get_logger
 
 #: Exit status of ``olist-seg drift --fail-if-due`` when a refit is due.
@@ -30,6 +33,45 @@ WAREHOUSE = click.option(
     type=PATH,
     help="DuckDB file [default: $OLIST_DUCKDB_PATH, else warehouse/olist.duckdb].",
 )
+
+READ_TARGET = click.option(
+    "--target",
+    type=click.Choice(("duckdb", *engines.TARGETS)),
+    default="duckdb",
+    show_default=True,
+    help="Where the build is: the DuckDB file, or PostgreSQL / Spark (its served "
+    "tables are read into a temporary DuckDB snapshot first).",
+)
+
+
+@contextmanager
+def served_tables(
+    target: str, warehouse: Path | None
+) -> Iterator[tuple[Path | None, str | None]]:
+    """Yield the DuckDB file to read and its label for people.
+
+    On DuckDB: ``warehouse`` and no label (messages name the file). On
+    PostgreSQL or Spark: a temporary snapshot of the served tables
+    (:mod:`olist_segmentation.snapshot`) and where they came from.
+
+    Raises:
+        click.UsageError: ``--warehouse`` given with another target.
+    """
+    if target == "duckdb":
+        yield warehouse, None
+        return
+    if warehouse is not None:
+        raise click.UsageError(
+            f"--warehouse names a DuckDB file; with --target {target} the "
+            "tables are read from the target. Give one of them."
+        )
+    label = snapshot.describe(target)
+    with snapshot.served_snapshot(target) as path:
+        try:
+            yield path, label
+        except OlistError as error:
+            # name the target, not the temporary file read from it
+            raise type(error)(str(error).replace(str(path), label)) from error
 
 
 def generate_default_sample(data_dir: Path) -> None:

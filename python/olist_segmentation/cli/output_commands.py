@@ -9,13 +9,20 @@ from pathlib import Path
 import click
 
 from olist_segmentation import build, campaign, export, generate, report
-from olist_segmentation.cli.common import LOG, PATH, WAREHOUSE
+from olist_segmentation.cli.common import (
+    LOG,
+    PATH,
+    READ_TARGET,
+    WAREHOUSE,
+    served_tables,
+)
 from olist_segmentation.model_tables import ALGORITHMS
 from olist_segmentation.warehouse import read_segment_inputs
 
 
 @click.command("report")
 @WAREHOUSE
+@READ_TARGET
 @click.option(
     "--out",
     type=PATH,
@@ -29,9 +36,12 @@ from olist_segmentation.warehouse import read_segment_inputs
     metavar="PNG",
     help="Also write a full-page PNG of the report (needs Chromium).",
 )
-def report_command(warehouse: Path | None, out: Path, screenshot: Path | None) -> int:
+def report_command(
+    warehouse: Path | None, target: str, out: Path, screenshot: Path | None
+) -> int:
     """Write the marketing report (one self-contained HTML file)."""
-    written = report.build_report(warehouse, out)
+    with served_tables(target, warehouse) as (served, _):
+        written = report.build_report(served, out)
     click.echo(f"Report written to {written}")
     if screenshot:
         click.echo(f"Screenshot written to {report.screenshot(written, screenshot)}")
@@ -40,6 +50,7 @@ def report_command(warehouse: Path | None, out: Path, screenshot: Path | None) -
 
 @click.command("export")
 @WAREHOUSE
+@READ_TARGET
 @click.option(
     "--segment",
     "segments",
@@ -106,6 +117,7 @@ def report_command(warehouse: Path | None, out: Path, screenshot: Path | None) -
 )
 def export_command(
     warehouse: Path | None,
+    target: str,
     segments: tuple[str, ...],
     rfm_segments: tuple[str, ...],
     states: tuple[str, ...],
@@ -131,14 +143,16 @@ def export_command(
     folder = out or export.default_folder(
         Path("reports") / report.EXPORTS_FOLDER, filters
     )
-    result = export.export_customers(
-        folder,
-        warehouse,
-        allow_empty=allow_empty,
-        control_share=control_share,
-        control_seed=control_seed,
-        **filters,
-    )
+    with served_tables(target, warehouse) as (served, label):
+        result = export.export_customers(
+            folder,
+            served,
+            read_from=label,
+            allow_empty=allow_empty,
+            control_share=control_share,
+            control_seed=control_seed,
+            **filters,
+        )
     click.echo(
         f"Wrote {result.rows:,} customers to {result.folder}: "
         + ", ".join(f.name for f in result.files)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from olist_segmentation.cli.common import (
     EXIT_REFIT_DUE,
     EXIT_USER_ERROR,
     PATH,
+    READ_TARGET,
     WAREHOUSE,
     generate_default_sample,
     run_build,
+    served_tables,
 )
 from olist_segmentation.stability_results import write_results
 from olist_segmentation.summaries import (
@@ -132,15 +135,21 @@ def load_command(data_dir: Path | None, target: str) -> int:
 
 @click.command("summary")
 @WAREHOUSE
-def summary_command(warehouse: Path | None) -> int:
+@READ_TARGET
+def summary_command(warehouse: Path | None, target: str) -> int:
     """Print the summary of the last build."""
-    click.echo(warehouse_summary(warehouse).render())
+    with served_tables(target, warehouse) as (served, label):
+        summary = warehouse_summary(served)
+    if label:
+        summary = dataclasses.replace(summary, warehouse=label)
+    click.echo(summary.render())
     return 0
 
 
 @click.command("stability")
 @DATA_DIR
 @WAREHOUSE
+@READ_TARGET
 @click.option(
     "--threshold",
     type=float,
@@ -179,6 +188,7 @@ def summary_command(warehouse: Path | None) -> int:
 def stability_command(
     data_dir: Path | None,
     warehouse: Path | None,
+    target: str,
     threshold: float | None,
     start_dates: tuple[str, ...],
     horizon_weeks: int | None,
@@ -198,24 +208,43 @@ def stability_command(
     if horizon_weeks is not None:
         dbt_vars["stability_horizon_weeks"] = horizon_weeks
     started = time.perf_counter()
-    code, served = run_build(
-        data_dir, warehouse, ["build", "--selector", "stability"], dbt_vars
-    )
+    if target == "duckdb":
+        code, served = run_build(
+            data_dir, warehouse, ["build", "--selector", "stability"], dbt_vars
+        )
+        if code != 0:
+            return code
+    else:
+        _refuse_data_dir(target, data_dir, warehouse)
+        engines.build(target, "stability", dbt_vars)
+        served = None
     elapsed = time.perf_counter() - started
-    if code != 0:
-        return code
-    click.echo(stability_summary(served))
-    if results_path is not None:
-        written_results = write_results(served, results_path, elapsed)
-        click.echo(f"\nResults written to {written_results} (and .json)")
-    written = report.build_report(served, report_path)
+    with served_tables(target, served) as (read, _):
+        click.echo(stability_summary(read))
+        if results_path is not None:
+            written_results = write_results(read, results_path, elapsed)
+            click.echo(f"\nResults written to {written_results} (and .json)")
+        written = report.build_report(read, report_path)
     click.echo(f"\nReport written to {written}")
     return 0
+
+
+def _refuse_data_dir(
+    target: str, data_dir: Path | None, warehouse: Path | None
+) -> None:
+    """Off DuckDB the build reads the loaded tables: a folder or file is a mistake."""
+    if data_dir is not None or warehouse is not None:
+        raise click.UsageError(
+            f"With --target {target} the build reads the tables loaded into "
+            f"{target} (olist-seg load --target {target} --data-dir ...), not "
+            "--data-dir or --warehouse. Give one of them."
+        )
 
 
 @click.command("drift")
 @DATA_DIR
 @WAREHOUSE
+@READ_TARGET
 @click.option(
     "--as-of-date",
     metavar="YYYY-MM-DD",
@@ -231,6 +260,7 @@ def stability_command(
 def drift_command(
     data_dir: Path | None,
     warehouse: Path | None,
+    target: str,
     as_of_date: str | None,
     no_build: bool,
     fail_if_due: bool,
@@ -239,6 +269,20 @@ def drift_command(
 
     Runs `dbt build --selector monitoring` on a built warehouse.
     """
+    if target != "duckdb":
+        _refuse_data_dir(target, data_dir, warehouse)
+        if not no_build:
+            if as_of_date:
+                engines.build(
+                    target,
+                    "default",
+                    {"as_of_date": as_of_date, "segment_refit": False},
+                )
+            engines.build(target, "monitoring", {"segment_refit": False})
+        with served_tables(target, None) as (read, _):
+            text, due = drift_summary(read)
+        click.echo(text)
+        return EXIT_REFIT_DUE if due and fail_if_due else 0
     served = Path(build.dbt_environment(warehouse=warehouse)["OLIST_DUCKDB_PATH"])
     if not no_build:
         if as_of_date:
