@@ -48,9 +48,11 @@ run: install  ## install, generate the sample when used, build, drift check, exp
 	$(BIN)/olist-seg export --out $(REPORT_DIR)/exports/all
 	$(BIN)/olist-seg report --out $(REPORT_DIR)/segments.html
 
+# Options of `olist-seg stability`, e.g. STABILITY_ARGS="--start-date=2018-03-05";
+# STABILITY_RESULTS=docs/stability_results.md writes the measured page.
 stability: install  ## measure the refresh interval (minutes on the real data), write the report
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
-	$(BIN)/olist-seg stability --report $(REPORT_DIR)/segments.html $(if $(STABILITY_RESULTS),--results $(STABILITY_RESULTS))
+	$(BIN)/olist-seg stability --report $(REPORT_DIR)/segments.html $(if $(STABILITY_RESULTS),--results $(STABILITY_RESULTS)) $(STABILITY_ARGS)
 
 drift: install  ## lift backtest and drift check on the built warehouse: is a refit due?
 	@if [ "$(OLIST_DATA_DIR)" = "$(SAMPLE_DIR)" ]; then $(MAKE) --no-print-directory data; fi
@@ -129,8 +131,16 @@ java:  ## install Java 17 (Debian openjdk-17-jre-headless) for Spark when none i
 		exit 1; \
 	fi
 
-test-spark: install java $(BIN)/.spark-installed  ## build the sample on a local Spark, compare with DuckDB
-	$(BIN)/pytest -m spark --durations=$(PYTEST_DURATIONS) tests/spark
+# The Spark cluster of `make test-spark` (scripts/spark-cluster.sh): a
+# standalone master and worker, the Hive metastore in the local PostgreSQL.
+SPARK_CLUSTER_DIR ?= /tmp/olist-spark-cluster
+export OLIST_SPARK_CLUSTER_DIR = $(SPARK_CLUSTER_DIR)
+
+test-spark: install java $(BIN)/.spark-installed  ## start a Spark cluster (master, worker, metastore in PostgreSQL), build the sample through it, compare with DuckDB
+	scripts/spark-cluster.sh start
+	. $(SPARK_CLUSTER_DIR)/env && status=0 && \
+		$(BIN)/pytest -m spark --durations=$(PYTEST_DURATIONS) tests/spark || status=$$?; \
+		scripts/spark-cluster.sh stop; exit $$status
 
 test-timings: install chromium  ## time lint and the tests, per module: writes docs/test_suite.md
 	$(BIN)/python scripts/test_timings.py --workers $(PYTEST_WORKERS)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import click
 import duckdb
 import jinja2
 import pandas as pd
@@ -130,7 +131,10 @@ def spark_session(project_dir: Path) -> Any:
         )
     # Derby writes its log there (profiles.yml) only if the folder exists
     spark_dir(project_dir).mkdir(parents=True, exist_ok=True)
-    builder = SparkSession.builder.enableHiveSupport()
+    # what a cluster's UI lists: the command that started the session
+    context = click.get_current_context(silent=True)
+    name = context.command_path if context is not None else "olist-seg"
+    builder = SparkSession.builder.appName(name).enableHiveSupport()
     for key, value in session_settings(project_dir).items():
         builder = builder.config(key, value)
     try:

@@ -144,12 +144,60 @@ def build_or_fail(
     return Build(data_dir, warehouse, output)
 
 
+#: Env var naming a folder of shared builds kept across pytest sessions
+#: (.ci/run sets a new one per run, so the PostgreSQL and Spark suites reuse
+#: the DuckDB builds `make test` made instead of building them again).
+SHARED_DIR_ENV = "OLIST_TEST_SHARED_DIR"
+#: What a shared build depends on: a change to any of these files makes the
+#: builds in ``$OLIST_TEST_SHARED_DIR`` stale.
+_BUILD_INPUTS = ("python", "models", "macros", "seeds", "tests/helpers")
+_BUILD_FILES = ("dbt_project.yml", "profiles.yml", "selectors.yml")
+
+
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    root = build.PROJECT_DIR
+    files = [root / name for name in _BUILD_FILES]
+    for folder in _BUILD_INPUTS:
+        files += sorted(
+            f
+            for f in (root / folder).rglob("*")
+            if f.is_file()
+            and not any(
+                part == "__pycache__" or part.endswith(".egg-info") for part in f.parts
+            )
+        )
+    for file in files:
+        digest.update(str(file.relative_to(root)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
 def session_root(base_temp: Path) -> Path:
     """The folder every worker of this session shares.
 
     ``base_temp`` is pytest's base temporary folder of this process; under
     pytest-xdist each worker has its own (``popen-gwN``) inside the session's.
+    With ``$OLIST_TEST_SHARED_DIR`` set, that folder instead, shared with
+    later sessions; it refuses builds made from other code (a fingerprint
+    of the project's files, written by the first session).
     """
+    kept = os.environ.get(SHARED_DIR_ENV)
+    if kept:
+        root = Path(kept)
+        root.mkdir(parents=True, exist_ok=True)
+        stamp = root / "code-fingerprint"
+        fingerprint = _code_fingerprint()
+        with FileLock(str(stamp) + ".lock"):
+            if not stamp.exists():
+                stamp.write_text(fingerprint, encoding="utf-8")
+            elif stamp.read_text(encoding="utf-8") != fingerprint:
+                raise RuntimeError(
+                    f"{SHARED_DIR_ENV}={root} holds builds of other code (the "
+                    "project's files changed since): remove the folder or "
+                    f"unset {SHARED_DIR_ENV}."
+                )
+        return root
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return base_temp.parent / "shared"
     return base_temp / "shared"

@@ -1,8 +1,13 @@
 """The same project on Apache Spark: load, build, publish, compare with DuckDB.
 
 Runs with ``make test-spark`` (marker ``spark``), which installs Java and
-the ``spark`` extra (dbt-spark, pyspark) when missing. The sample is loaded
-and built on a local Spark in a temporary folder (``OLIST_SPARK_DIR``) by
+the ``spark`` extra (dbt-spark, pyspark) when missing and starts a Spark
+standalone cluster (``scripts/spark-cluster.sh``: a master and a worker, each
+a JVM of its own, and the Hive metastore in the local PostgreSQL). Without
+that cluster's settings (``OLIST_SPARK_MASTER``, ``OLIST_SPARK_METASTORE_*``)
+the same tests run on a local Spark with the embedded Derby metastore, the
+profile's default. The sample is loaded and built in a temporary folder
+(``OLIST_SPARK_DIR``) by
 ``olist-seg`` processes, as a user runs them: the default build, then
 ``olist-seg drift`` killed with SIGKILL in phase 1 and halfway through the
 repoint of the served views, then run to the end. The catalogue after each
@@ -15,8 +20,13 @@ report, export) with ``--target spark`` must say what they say on DuckDB.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,9 +46,19 @@ from helpers.engine_compare import (
     assert_mart_equals_duckdb,
     assert_rebuild_fits_nothing,
 )
-from helpers.spark_runs import Killed, catalogue, inspect, kill_at, olist_seg
+from helpers.spark_runs import (
+    Killed,
+    ViewWatch,
+    catalogue,
+    inspect,
+    kill_at,
+    olist_seg,
+)
 
 pytestmark = pytest.mark.spark
+
+#: make test-spark's cluster (scripts/spark-cluster.sh), not a local Spark
+ON_CLUSTER = os.environ.get("OLIST_SPARK_MASTER", "").startswith("spark://")
 
 
 def _spark_query(sql: str) -> pd.DataFrame:
@@ -60,6 +80,8 @@ class SparkRuns:
     after_repoint_kill: dict[str, Any]
     recovery: str
     after_recovery: dict[str, Any]
+    #: what a reader of the metastore saw during the recovery (cluster only)
+    recovery_watch: ViewWatch | None
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +103,11 @@ def spark_runs(
     after_phase_kill = inspect()
     repoint_kill = kill_at("Repoint half done", *drift, env={REPOINT_HOLD_ENV: "600"})
     after_repoint_kill = inspect()
-    recovery = olist_seg(*drift)
+    if ON_CLUSTER:
+        with ViewWatch() as watch:
+            recovery = olist_seg(*drift)
+    else:
+        watch, recovery = None, olist_seg(*drift)
     # the builds are over: this process may open the warehouse now
     from olist_segmentation import spark_engine
 
@@ -93,6 +119,7 @@ def spark_runs(
         after_repoint_kill,
         recovery,
         catalogue(spark_engine.spark_session(PROJECT_DIR)),
+        watch,
     )
 
 
@@ -200,3 +227,127 @@ def test_a_rebuild_fits_nothing_and_changes_nothing(spark_build: Build) -> None:
 
 def test_bad_csv_is_refused_before_loading(spark_build: Build, tmp_path: Path) -> None:
     assert_bad_csv_refused("spark", spark_build, tmp_path, _spark_query)
+
+
+cluster_only = pytest.mark.skipif(
+    not ON_CLUSTER, reason="needs make test-spark's cluster (scripts/spark-cluster.sh)"
+)
+
+
+def _master_state() -> dict[str, Any]:
+    url = os.environ["OLIST_SPARK_MASTER_UI"] + "/json/"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        state: dict[str, Any] = json.load(response)
+    return state
+
+
+@cluster_only
+def test_the_builds_ran_on_the_cluster_with_a_shared_metastore(
+    spark_build: Build,
+) -> None:
+    import psycopg2
+
+    state = _master_state()
+    assert state["aliveworkers"] == 1
+    # every olist-seg process of the fixture was an application of the
+    # cluster's master, given executor cores on its worker
+    finished = [app["name"] for app in state["completedapps"]]
+    for command, times in (("load", 1), ("build", 1), ("drift", 3)):
+        assert finished.count(f"olist-seg {command}") == times, finished
+    assert all(app["cores"] > 0 for app in state["completedapps"])
+    # this process reads through the cluster too
+    spark = _spark_query("select 1 as one")
+    assert len(spark) == 1
+    assert [app["name"] for app in _master_state()["activeapps"]] == ["olist-seg"]
+    # the catalogue is in PostgreSQL, not in a Derby inside a driver
+    assert not (Path(os.environ["OLIST_SPARK_DIR"]) / "metastore_db").exists()
+    url = urllib.parse.urlsplit(
+        os.environ["OLIST_SPARK_METASTORE_URL"].removeprefix("jdbc:")
+    )
+    with (
+        psycopg2.connect(
+            host=url.hostname,
+            port=url.port,
+            dbname=url.path.lstrip("/"),
+            user=os.environ["OLIST_SPARK_METASTORE_USER"],
+        ) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute('select "NAME" from "DBS"')
+        databases = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            'select count(*) from "TBLS" t join "DBS" d using ("DB_ID") '
+            "where d.\"NAME\" = 'main' and t.\"TBL_TYPE\" = 'VIRTUAL_VIEW'"
+        )
+        (served_views,) = cursor.fetchone()
+    assert {"olist", "main", "intermediate", "reference"} <= databases
+    assert any(GENERATION.match(name) for name in databases)
+    assert served_views >= len(MARTS)
+    # and the tests' reader of it (inspect) sees what Spark's catalogue sees
+    from olist_segmentation import spark_engine
+
+    assert inspect() == catalogue(spark_engine.spark_session(PROJECT_DIR))
+
+
+@cluster_only
+def test_the_default_profile_runs_a_local_spark_with_derby(
+    spark_build: Build, tmp_path: Path
+) -> None:
+    """The profile's defaults (no cluster settings) still load the sample."""
+    before = len(_master_state()["completedapps"])
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OLIST_SPARK_METASTORE_", "OLIST_SPARK_MASTER"))
+    }
+    env["OLIST_SPARK_DIR"] = str(tmp_path / "local")
+    result = subprocess.run(
+        [sys.executable, "-m", "olist_segmentation.cli", "load", "--target", "spark"]
+        + ["--data-dir", str(spark_build.data_dir)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert re.search(r"Loaded [\d,]+ rows of 9 tables into spark schema olist", output)
+    assert (tmp_path / "local" / "metastore_db").is_dir()
+    assert (tmp_path / "local" / "tables" / "olist.db" / "orders").is_dir()
+    # in this process's JVM, not on the cluster
+    assert len(_master_state()["completedapps"]) == before
+
+
+@cluster_only
+def test_a_reader_sees_each_name_repointed_once(spark_runs: SparkRuns) -> None:
+    """The repoint window, seen from outside the build: a reader of the
+    shared metastore sees names move to the new generation one by one (a
+    mix while it lasts), each once and never back."""
+    watch = spark_runs.recovery_watch
+    assert watch is not None and watch.polls > 10
+    (_, first), (_, last) = watch.states[0], watch.states[-1]
+    (final,) = set(last.values()) - set(first.values())
+    moved_at: dict[str, float] = {}
+    for seconds, state in watch.states:
+        for name, generation in state.items():
+            if generation == final:
+                moved_at.setdefault(name, seconds)
+            else:
+                assert name not in moved_at, f"{name} went back at {seconds:.2f} s"
+    assert set(moved_at) == {n for n, g in last.items() if g == final}
+    # the reader saw at least one mix: some moved names on the new
+    # generation, others still on an old one
+    mixes = [
+        state
+        for _, state in watch.states
+        if 0 < sum(state.get(n) == final for n in moved_at) < len(moved_at)
+    ]
+    assert mixes
+    window = max(moved_at.values()) - min(moved_at.values())
+    (printed,) = re.findall(r"views repointed in (\d+\.\d+) s", spark_runs.recovery)
+    print(
+        f"repoint window seen by a reader: {window:.2f} s for {len(moved_at)} "
+        f"names ({len(mixes)} mixed states in {watch.polls} polls); "
+        f"the build printed {printed} s"
+    )
+    assert window <= float(printed) + 1.0
