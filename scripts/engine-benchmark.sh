@@ -37,7 +37,7 @@ trap 'rm -rf "$work"; [ "$spark" = cluster ] && scripts/spark-cluster.sh stop >/
 if [ -n "$orders" ]; then
     "$bin/olist-generate" --orders "$orders" --seed 1 --out "$work/data" >/dev/null
     export OLIST_DATA_DIR="$work/data"
-    dataset="$(printf "%'d" "$orders") orders from the project's generator (seed 1)"
+    dataset="$("$bin/python" -c "print(f'{int(\"$orders\"):,}')") orders from the project's generator (seed 1)"
 else
     : "${OLIST_DATA_DIR:?set OLIST_DATA_DIR to the folder of the nine CSVs, or pass --orders}"
     dataset="the CSVs in $OLIST_DATA_DIR"
@@ -76,6 +76,14 @@ measure() {  # engine, label, command...
         fi
         echo "${rows[-1]}"
         skip=$engine
+        if [ "$engine" = postgres ]; then
+            # the client is gone, its query is not: stop it before the next
+            # engine is timed (it held a core through the Spark load once)
+            psql -h localhost -p "$OLIST_PG_PORT" -U postgres -d postgres -qAtc \
+                "select pg_terminate_backend(pid) from pg_stat_activity
+                 where datname = '${OLIST_PG_DATABASE:-olist}' and pid <> pg_backend_pid()" \
+                >/dev/null
+        fi
         return
     fi
     read -r seconds kb < <(tail -1 "$work/time")
